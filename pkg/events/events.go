@@ -6,6 +6,7 @@ package events
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 )
@@ -176,13 +177,25 @@ func (e OrderCreated) Validate() error {
 	p.common(e.SchemaVersion, e.OrderID, e.CustomerID, e.Currency, e.Version)
 	p.req(len(e.Items) > 0, "items must not be empty")
 	var sum int64
+	overflow := false
 	for i, it := range e.Items {
 		p.req(it.ProductID != "", fmt.Sprintf("items[%d].productId is required", i))
 		p.req(it.Quantity > 0, fmt.Sprintf("items[%d].quantity must be positive", i))
 		p.req(it.UnitPrice >= 0, fmt.Sprintf("items[%d].unitPrice must not be negative", i))
-		sum += int64(it.Quantity) * it.UnitPrice
+		if it.Quantity > 0 && it.UnitPrice > 0 {
+			q := int64(it.Quantity)
+			if it.UnitPrice > math.MaxInt64/q || sum > math.MaxInt64-q*it.UnitPrice {
+				overflow = true
+				continue
+			}
+			sum += q * it.UnitPrice
+		}
 	}
-	p.req(e.TotalAmount == sum, "totalAmount must equal the sum of the items")
+	if overflow {
+		p.req(false, "sum of the items overflows int64")
+	} else {
+		p.req(e.TotalAmount == sum, "totalAmount must equal the sum of the items")
+	}
 	p.req(!e.CreatedAt.IsZero(), "createdAt is required")
 	return p.err(TypeOrderCreated)
 }
