@@ -12,10 +12,9 @@ CREATE TABLE outbox (
     published_at   timestamptz,
     attempts       integer     NOT NULL DEFAULT 0,
     last_error     text,
-    next_attempt_at timestamptz NOT NULL DEFAULT now(),
     seq            bigserial   NOT NULL
 );
--- The relay's claim: unpublished rows due now, oldest first.
+-- The relay's claim: unpublished rows, oldest first.
 CREATE INDEX outbox_unpublished_idx ON outbox (seq) WHERE published_at IS NULL;
 -- Pruning of published rows.
 CREATE INDEX outbox_published_at_idx ON outbox (published_at) WHERE published_at IS NOT NULL;

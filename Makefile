@@ -1,0 +1,14 @@
+# A thin index over scripts/: every target is a script that users and CI run the same way.
+.PHONY: build lint test e2e
+
+build: ## compile every module and the service binaries into bin/
+	scripts/build.sh
+
+lint: ## gofmt, go vet, GOWORK=off build per module
+	scripts/lint.sh
+
+test: ## unit + integration (Postgres, Redis, daprd) + e2e
+	scripts/test.sh
+
+e2e: ## the end-to-end suites only
+	scripts/e2e.sh

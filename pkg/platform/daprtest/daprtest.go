@@ -1,0 +1,269 @@
+// Package daprtest runs a real Dapr sidecar (daprd) for a test: free ports, the project's
+// deploy/dapr resources, a private Redis database for the broker, and logs kept for failures.
+//
+// The daprd binary is found in $DAPRD, on PATH, or in ~/.dapr/bin/daprd. When none is found
+// the test is skipped — or fails when CI=true, so CI can never pass by skipping.
+package daprtest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// InCI reports whether the tests run in CI (CI=true), where missing prerequisites fail.
+func InCI() bool { return os.Getenv("CI") == "true" }
+
+// Require skips the test (or fails it in CI) with reason.
+func Require(t testing.TB, ok bool, reason string) {
+	t.Helper()
+	if ok {
+		return
+	}
+	if InCI() {
+		t.Fatalf("prerequisite missing in CI: %s", reason)
+	}
+	t.Skip(reason)
+}
+
+// Binary returns the daprd binary's path.
+func Binary(t testing.TB) string {
+	t.Helper()
+	if p := os.Getenv("DAPRD"); p != "" {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if p, err := exec.LookPath("daprd"); err == nil {
+		return p
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		p := filepath.Join(home, ".dapr", "bin", "daprd")
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	Require(t, false, "daprd not found: set DAPRD, put daprd on PATH or run `dapr init`")
+	return ""
+}
+
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("free port: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// RepoRoot returns the repository root (the directory holding go.work).
+func RepoRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("daprtest: go.work not found above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// DaprPath returns a path below the repository's deploy/dapr.
+func DaprPath(t testing.TB, parts ...string) string {
+	t.Helper()
+	return filepath.Join(append([]string{RepoRoot(t), "deploy", "dapr"}, parts...)...)
+}
+
+// Options describe one sidecar.
+type Options struct {
+	AppID   string
+	AppPort int // 0: no app channel (publish-only sidecar)
+	// ResourcesPaths default to the local components, the shared resiliency and the shared
+	// subscriptions of deploy/dapr. daprd reads only files directly inside each path.
+	ResourcesPaths []string
+	Config         string // default deploy/dapr/config/local.yaml
+	AppToken       string // APP_API_TOKEN: sent by the sidecar to the app as dapr-api-token
+	APIToken       string // DAPR_API_TOKEN: required by the sidecar from the app
+	RedisDB        int    // REDIS_DB of the pub/sub component (see RedisDB)
+	Dir            string // working directory (the sqlite name-resolution file lives here); default t.TempDir()
+	Env            []string
+	LogLevel       string // default "info"
+}
+
+// Sidecar is a running daprd.
+type Sidecar struct {
+	AppID        string
+	HTTPPort     int
+	GRPCPort     int
+	InternalPort int
+	MetricsPort  int
+
+	cmd  *exec.Cmd
+	logs *syncBuffer
+	done chan struct{}
+	once sync.Once
+}
+
+// Start runs daprd with opts and waits until its outbound health answers (components loaded).
+// The sidecar is stopped at the end of the test; its log is printed when the test failed.
+func Start(t testing.TB, opts Options) *Sidecar {
+	t.Helper()
+	bin := Binary(t)
+	if opts.ResourcesPaths == nil {
+		opts.ResourcesPaths = []string{
+			DaprPath(t, "components", "local"),
+			DaprPath(t, "resiliency"),
+			DaprPath(t, "subscriptions"),
+		}
+	}
+	if opts.Config == "" {
+		opts.Config = DaprPath(t, "config", "local.yaml")
+	}
+	if opts.Dir == "" {
+		opts.Dir = t.TempDir()
+	}
+	if opts.LogLevel == "" {
+		opts.LogLevel = "info"
+	}
+	s := &Sidecar{
+		AppID:        opts.AppID,
+		HTTPPort:     FreePort(t),
+		GRPCPort:     FreePort(t),
+		InternalPort: FreePort(t),
+		MetricsPort:  FreePort(t),
+		logs:         &syncBuffer{},
+		done:         make(chan struct{}),
+	}
+	args := []string{
+		"--app-id", opts.AppID,
+		"--dapr-http-port", strconv.Itoa(s.HTTPPort),
+		"--dapr-grpc-port", strconv.Itoa(s.GRPCPort),
+		"--dapr-internal-grpc-port", strconv.Itoa(s.InternalPort),
+		"--metrics-port", strconv.Itoa(s.MetricsPort),
+		"--dapr-listen-addresses", "127.0.0.1",
+		"--config", opts.Config,
+		"--log-level", opts.LogLevel,
+		"--placement-host-address", "",
+		"--scheduler-host-address", "",
+	}
+	if opts.AppPort > 0 {
+		args = append(args, "--app-port", strconv.Itoa(opts.AppPort), "--app-protocol", "http", "--app-channel-address", "127.0.0.1")
+	}
+	for _, p := range opts.ResourcesPaths {
+		args = append(args, "--resources-path", p)
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = opts.Dir
+	cmd.Stdout, cmd.Stderr = s.logs, s.logs
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Env = append(os.Environ(),
+		"DAPR_HOST_IP=127.0.0.1",
+		"REDIS_HOST="+RedisAddr(),
+		"REDIS_PASSWORD=",
+		"REDIS_DB="+strconv.Itoa(opts.RedisDB),
+		"APP_API_TOKEN="+opts.AppToken,
+		"DAPR_API_TOKEN="+opts.APIToken,
+	)
+	cmd.Env = append(cmd.Env, opts.Env...)
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("daprd: start: %v", err)
+	}
+	s.cmd = cmd
+	go func() { _ = cmd.Wait(); close(s.done) }()
+	t.Cleanup(func() {
+		s.Stop()
+		if t.Failed() {
+			t.Logf("daprd %s log:\n%s", opts.AppID, s.Logs())
+		}
+	})
+	if err := s.waitOutbound(30 * time.Second); err != nil {
+		t.Fatalf("daprd %s not healthy: %v\n%s", opts.AppID, err, s.Logs())
+	}
+	return s
+}
+
+func (s *Sidecar) waitOutbound(timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	url := fmt.Sprintf("http://127.0.0.1:%d/v1.0/healthz/outbound", s.HTTPPort)
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode/100 == 2 {
+				return nil
+			}
+		}
+		select {
+		case <-s.done:
+			return fmt.Errorf("daprd exited")
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// Stop sends SIGTERM and waits up to 10 s, then kills.
+func (s *Sidecar) Stop() {
+	s.once.Do(func() {
+		_ = s.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-s.done:
+		case <-time.After(10 * time.Second):
+			_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+			<-s.done
+		}
+	})
+}
+
+// Kill stops the sidecar at once (SIGKILL), as a crash would.
+func (s *Sidecar) Kill() {
+	s.once.Do(func() {
+		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+		<-s.done
+	})
+}
+
+// Logs returns what daprd printed so far.
+func (s *Sidecar) Logs() string { return s.logs.String() }
+
+// HTTPBase is the sidecar's HTTP API root.
+func (s *Sidecar) HTTPBase() string { return "http://127.0.0.1:" + strconv.Itoa(s.HTTPPort) }
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
