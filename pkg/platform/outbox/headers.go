@@ -3,13 +3,20 @@ package outbox
 import (
 	"context"
 
-	"go.opentelemetry.io/otel/propagation"
+	"github.com/orderflow/orderflow/pkg/platform/logging"
+	"github.com/orderflow/orderflow/pkg/platform/telemetry"
 )
 
-// HeadersFrom captures the trace context of ctx (W3C traceparent/tracestate) so that the
-// consumer's spans join the producer's trace even though the event is published later.
+// HeaderCorrelationID carries the request id of the request that caused the event.
+const HeaderCorrelationID = "correlationid"
+
+// HeadersFrom captures what must travel with an event written in ctx: the W3C trace context
+// (traceparent/tracestate), so the consumer's spans join the producer's trace even though the
+// event is published later, and the request id as correlation id.
 func HeadersFrom(ctx context.Context) map[string]string {
-	carrier := propagation.MapCarrier{}
-	propagation.TraceContext{}.Inject(ctx, carrier)
-	return carrier
+	h := telemetry.Inject(ctx)
+	if id := logging.RequestID(ctx); id != "" {
+		h[HeaderCorrelationID] = id
+	}
+	return h
 }

@@ -13,9 +13,11 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/orderflow/orderflow/pkg/events"
 	"github.com/orderflow/orderflow/pkg/platform/inbox"
+	"github.com/orderflow/orderflow/pkg/platform/logging"
 	"github.com/orderflow/orderflow/pkg/platform/outbox"
 	"github.com/orderflow/orderflow/pkg/platform/pgdb"
 	"github.com/orderflow/orderflow/pkg/platform/pgdb/pgdbtest"
@@ -369,4 +371,22 @@ func TestPruneDeletesOldPublishedRows(t *testing.T) {
 	require.NoError(t, err)
 	assert.EqualValues(t, 2, n)
 	assert.Equal(t, 2, count(t, pool, `SELECT count(*) FROM outbox`), "recent published and unpublished rows stay")
+}
+
+func TestHeadersCarryTraceAndCorrelation(t *testing.T) {
+	pool := setup(t)
+	ctx := logging.WithRequestID(context.Background(), "req-42")
+	traceID, _ := trace.TraceIDFromHex("4bf92f3577b34da6a3ce929d0e0e4736")
+	spanID, _ := trace.SpanIDFromHex("00f067aa0ba902b7")
+	ctx = trace.ContextWithSpanContext(ctx, trace.NewSpanContext(trace.SpanContextConfig{TraceID: traceID, SpanID: spanID, TraceFlags: trace.FlagsSampled}))
+	require.NoError(t, pgdb.InTx(ctx, pool, func(tx pgx.Tx) error {
+		_, err := outbox.Add(ctx, tx, order("traced"))
+		return err
+	}))
+	pub := &recorder{}
+	_, err := outbox.NewRelay(pool, pub, outbox.RelayOptions{Source: "order"}).Flush(context.Background())
+	require.NoError(t, err)
+	require.Len(t, pub.sent, 1)
+	assert.Equal(t, "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", pub.sent[0].event.TraceParent)
+	assert.Equal(t, "req-42", pub.sent[0].event.CorrelationID)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/orderflow/orderflow/pkg/events"
 	"github.com/orderflow/orderflow/pkg/platform/pgdb"
+	"github.com/orderflow/orderflow/pkg/platform/telemetry"
 )
 
 // Publisher sends one structured CloudEvent (JSON) to a topic. *dapr.Client implements it.
@@ -239,9 +240,9 @@ func (r *Relay) publish(ctx context.Context, rw row) error {
 		Time:            &t,
 		DataContentType: "application/json",
 		Data:            rw.payload,
-		TraceParent:     rw.headers["traceparent"],
-		TraceState:      rw.headers["tracestate"],
-		CorrelationID:   rw.headers["correlationid"],
+		TraceParent:     rw.headers[telemetry.TraceparentKey],
+		TraceState:      rw.headers[telemetry.TracestateKey],
+		CorrelationID:   rw.headers[HeaderCorrelationID],
 	}
 	body, err := json.Marshal(ce)
 	if err != nil {
