@@ -2,8 +2,10 @@ package httpserver_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -128,4 +130,35 @@ func TestRequestTimeout(t *testing.T) {
 
 	assert.Equal(t, http.StatusGatewayTimeout, rec.Code)
 	assert.Equal(t, "timeout", decodeError(t, rec).Code)
+}
+
+func TestBodyLimitSkipper(t *testing.T) {
+	s, _ := newServer(t, httpserver.Options{
+		BodyLimit:        "1K",
+		BodyLimitSkipper: func(c echo.Context) bool { return c.Path() == "/events" },
+	})
+	ok := func(c echo.Context) error {
+		b, err := io.ReadAll(c.Request().Body)
+		if err != nil {
+			return err
+		}
+		return c.String(http.StatusOK, strconv.Itoa(len(b)))
+	}
+	s.Echo.POST("/events", ok)
+	s.Echo.POST("/orders", ok)
+	big := strings.Repeat("x", 4096)
+
+	tests := []struct {
+		path string
+		want int
+	}{
+		{"/events", http.StatusOK},
+		{"/orders", http.StatusRequestEntityTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			rec := serve(s, http.MethodPost, tt.path, "text/plain", strings.NewReader(big))
+			assert.Equal(t, tt.want, rec.Code)
+		})
+	}
 }

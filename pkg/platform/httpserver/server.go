@@ -52,6 +52,9 @@ type Options struct {
 	// BodyLimit is the largest accepted request body, such as "64K" or "1M". New panics if it does
 	// not parse.
 	BodyLimit string
+	// BodyLimitSkipper exempts requests from BodyLimit — pass the pub/sub Router's Skipper, so
+	// event deliveries get the router's own limits and are never answered 413.
+	BodyLimitSkipper middleware.Skipper
 	// RequestTimeout is the deadline put on every request's context.
 	RequestTimeout time.Duration
 	// ReadyTimeout bounds each readiness check.
@@ -118,7 +121,7 @@ func New(opts Options) *Server {
 		telemetry.EchoMiddleware(opts.Service),
 		s.observe,
 		recoverPanics(),
-		middleware.BodyLimit(opts.BodyLimit),
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: opts.BodyLimit, Skipper: opts.BodyLimitSkipper}),
 		requestTimeout(opts.RequestTimeout),
 	)
 	s.addOperationalRoutes()
