@@ -1,0 +1,150 @@
+// Package service is the notification service's composition root: Run wires the database,
+// the HTTP server, the subscription routes and the dead-letter admin API; New builds the same
+// server on a given pool with fakes at its other edges, for component tests.
+package service
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/labstack/echo/v4"
+
+	"github.com/orderflow/orderflow/pkg/platform/config"
+	"github.com/orderflow/orderflow/pkg/platform/dapr"
+	"github.com/orderflow/orderflow/pkg/platform/deadletter"
+	"github.com/orderflow/orderflow/pkg/platform/httpserver"
+	"github.com/orderflow/orderflow/pkg/platform/pgdb"
+	"github.com/orderflow/orderflow/pkg/platform/pubsub"
+	"github.com/orderflow/orderflow/pkg/platform/telemetry"
+	"github.com/orderflow/orderflow/services/notification/contract"
+	"github.com/orderflow/orderflow/services/notification/internal/adapters/postgres"
+	"github.com/orderflow/orderflow/services/notification/internal/app"
+	notifcfg "github.com/orderflow/orderflow/services/notification/internal/config"
+	eventsport "github.com/orderflow/orderflow/services/notification/internal/ports/events"
+	httpport "github.com/orderflow/orderflow/services/notification/internal/ports/http"
+	"github.com/orderflow/orderflow/services/notification/migrations"
+)
+
+// bodyLimit lets every delivery reach the subscription routes, which enforce their own
+// limits (pubsub.MaxBulkBytes on dead-letter routes) and answer DROP rather than 413.
+const bodyLimit = "33MiB"
+
+// Options configure New.
+type Options struct {
+	Addr     string // listen address, such as ":8083"; "127.0.0.1:0" picks a free port
+	AppToken string // APP_API_TOKEN: required on subscription and admin routes
+	Pool     *pgxpool.Pool
+	Log      *slog.Logger
+	// SidecarReady is the readiness check of the Dapr sidecar (dapr.Client.Outbound); nil
+	// registers none.
+	SidecarReady    httpserver.Check
+	ShutdownTimeout time.Duration
+}
+
+// Service is the assembled notification service.
+type Service struct {
+	Server *httpserver.Server
+	Router *pubsub.Router
+	App    *app.Service
+}
+
+// New assembles the service on o.Pool, whose database must be migrated (Migrate).
+func New(o Options) *Service {
+	log := o.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	srv := httpserver.New(httpserver.Options{
+		Service:         contract.AppID,
+		Addr:            o.Addr,
+		Logger:          log,
+		BodyLimit:       bodyLimit,
+		ShutdownTimeout: o.ShutdownTimeout,
+	})
+	srv.AddReadyCheck("db", o.Pool.Ping)
+	if o.SidecarReady != nil {
+		srv.AddReadyCheck("dapr", o.SidecarReady)
+	}
+
+	uc := app.New(postgres.NewStore(o.Pool, contract.AppID))
+	dead := deadletter.NewStore(o.Pool, contract.AppID)
+	router := pubsub.NewRouter(contract.AppID, o.AppToken, log)
+	eventsport.Register(router, uc, dead, log)
+	router.Register(srv.Echo)
+	httpport.Register(srv.Echo, uc)
+	admin := srv.Echo.Group(contract.AdminPrefix, requireToken(o.AppToken))
+	deadletter.RegisterAdmin(admin, dead, router.Dispatch)
+	return &Service{Server: srv, Router: router, App: uc}
+}
+
+// Migrate applies the platform's and the service's migrations.
+func Migrate(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
+	return pgdb.Migrate(ctx, pool, migrations.FS, log)
+}
+
+// Run runs the service until ctx is cancelled: tracing, the database pool and its migrations,
+// the Dapr client (readiness only: the service publishes nothing) and the HTTP server, stopped
+// in reverse order.
+func Run(ctx context.Context, cfg notifcfg.Config, log *slog.Logger) error {
+	log.Info("config loaded", "config", config.LogValue(cfg))
+	shutdownTracing, err := telemetry.Setup(ctx, contract.AppID, cfg.OTLPEndpoint)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := shutdownTracing(ctx); err != nil {
+			log.Warn("tracing shutdown", "error", err)
+		}
+	}()
+
+	pool, err := pgdb.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := Migrate(ctx, pool, log); err != nil {
+		return err
+	}
+
+	sidecar := dapr.New(dapr.Config{
+		Host: cfg.DaprHost, HTTPPort: cfg.DaprHTTPPort, GRPCPort: cfg.DaprGRPCPort, APIToken: cfg.DaprAPIToken,
+	}, log)
+	defer sidecar.Close()
+
+	svc := New(Options{
+		Addr:            cfg.Addr(),
+		AppToken:        cfg.AppAPIToken,
+		Pool:            pool,
+		Log:             log,
+		SidecarReady:    sidecar.Outbound,
+		ShutdownTimeout: cfg.ShutdownTimeout,
+	})
+	if err := svc.Server.Run(ctx); err != nil {
+		return fmt.Errorf("notification: %w", err)
+	}
+	return nil
+}
+
+// requireToken admits only requests carrying the app token in the dapr-api-token header: the
+// sidecar adds it to every service invocation, so the gateway (which checks the admin key)
+// reaches the admin API through Dapr and nothing else can.
+func requireToken(token string) echo.MiddlewareFunc {
+	want := sha256.Sum256([]byte(token))
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			got := sha256.Sum256([]byte(c.Request().Header.Get(pubsub.HeaderAPIToken)))
+			if token == "" || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+				return httpserver.NewError(http.StatusUnauthorized, "unauthorized", "missing or invalid "+pubsub.HeaderAPIToken+" header")
+			}
+			return next(c)
+		}
+	}
+}
