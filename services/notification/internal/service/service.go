@@ -31,10 +31,6 @@ import (
 	"github.com/orderflow/orderflow/services/notification/migrations"
 )
 
-// bodyLimit lets every delivery reach the subscription routes, which enforce their own
-// limits (pubsub.MaxBulkBytes on dead-letter routes) and answer DROP rather than 413.
-const bodyLimit = "33MiB"
-
 // Options configure New.
 type Options struct {
 	Addr     string // listen address, such as ":8083"; "127.0.0.1:0" picks a free port
@@ -60,12 +56,14 @@ func New(o Options) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
+	router := pubsub.NewRouter(contract.AppID, o.AppToken, log)
 	srv := httpserver.New(httpserver.Options{
-		Service:         contract.AppID,
-		Addr:            o.Addr,
-		Logger:          log,
-		BodyLimit:       bodyLimit,
-		ShutdownTimeout: o.ShutdownTimeout,
+		Service: contract.AppID,
+		Addr:    o.Addr,
+		Logger:  log,
+		// Event deliveries keep the router's own limits: DROP, never 413.
+		BodyLimitSkipper: router.Skipper,
+		ShutdownTimeout:  o.ShutdownTimeout,
 	})
 	srv.AddReadyCheck("db", o.Pool.Ping)
 	if o.SidecarReady != nil {
@@ -74,7 +72,6 @@ func New(o Options) *Service {
 
 	uc := app.New(postgres.NewStore(o.Pool, contract.AppID))
 	dead := deadletter.NewStore(o.Pool, contract.AppID)
-	router := pubsub.NewRouter(contract.AppID, o.AppToken, log)
 	eventsport.Register(router, uc, dead, log)
 	router.Register(srv.Echo)
 	httpport.Register(srv.Echo, uc)

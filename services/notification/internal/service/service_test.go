@@ -354,3 +354,23 @@ func TestReadiness(t *testing.T) {
 	code, _ = e.do(http.MethodGet, "/readyz", "", "", "")
 	assert.Equal(t, http.StatusOK, code)
 }
+
+func TestLargeEventsReachTheRouter(t *testing.T) {
+	e := newEnv(t, nil)
+	big := orderCreated("o-1", "c-1")
+	big.Items = nil
+	for range 3000 {
+		big.Items = append(big.Items, events.OrderItem{ProductID: "sku-with-a-rather-long-product-identifier", Quantity: 1, UnitPrice: 1})
+	}
+	big.TotalAmount = 3000
+	body := cloudEvent(t, "ev-big", events.TypeOrderCreated, big)
+	require.Greater(t, len(body), 64<<10, "larger than the server's default body limit")
+	assert.Equal(t, "SUCCESS", e.deliver(contract.PathOrderCreated, "ev-big", events.TypeOrderCreated, big))
+	stored := e.notifications("ev-big")
+	require.Len(t, stored, 1)
+	assert.Contains(t, stored[0].Body, "3000 item(s) for a total of 30.00 EUR")
+
+	code, _ := e.do(http.MethodPost, "/admin/deadletters/00000000-0000-0000-0000-000000000000/replay", appToken,
+		"application/json", `{"data":{"x":"`+strings.Repeat("x", 70<<10)+`"}}`)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, code, "other routes keep the body limit")
+}
