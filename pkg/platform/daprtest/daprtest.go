@@ -8,6 +8,7 @@ package daprtest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -36,25 +37,35 @@ func Require(t testing.TB, ok bool, reason string) {
 	t.Skip(reason)
 }
 
-// Binary returns the daprd binary's path.
-func Binary(t testing.TB) string {
-	t.Helper()
+// ErrNoDaprd is returned by Find when no daprd binary is found.
+var ErrNoDaprd = errors.New("daprd not found: set DAPRD, put daprd on PATH or run `dapr init`")
+
+// Find returns the daprd binary's path: $DAPRD, daprd on PATH, or ~/.dapr/bin/daprd. It is the
+// lookup of Binary for programs that are not tests (e.g. the local-process launcher).
+func Find() (string, error) {
 	if p := os.Getenv("DAPRD"); p != "" {
 		if _, err := os.Stat(p); err == nil {
-			return p
+			return p, nil
 		}
 	}
 	if p, err := exec.LookPath("daprd"); err == nil {
-		return p
+		return p, nil
 	}
 	if home, err := os.UserHomeDir(); err == nil {
 		p := filepath.Join(home, ".dapr", "bin", "daprd")
 		if _, err := os.Stat(p); err == nil {
-			return p
+			return p, nil
 		}
 	}
-	Require(t, false, "daprd not found: set DAPRD, put daprd on PATH or run `dapr init`")
-	return ""
+	return "", ErrNoDaprd
+}
+
+// Binary returns the daprd binary's path.
+func Binary(t testing.TB) string {
+	t.Helper()
+	p, err := Find()
+	Require(t, err == nil, ErrNoDaprd.Error())
+	return p
 }
 
 // FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
@@ -75,16 +86,45 @@ func RepoRoot(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	root, err := FindRepoRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+// FindRepoRoot returns the repository root: the first directory holding go.work at or above dir.
+func FindRepoRoot(dir string) (string, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
-			return dir
+			return dir, nil
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			t.Fatal("daprtest: go.work not found above the working directory")
+			return "", errors.New("daprtest: go.work not found above " + dir)
 		}
 		dir = parent
 	}
+}
+
+// DefaultResourcesPaths are the --resources-path folders of a local sidecar below the
+// repository root: the local components, the shared resiliency and the shared subscriptions.
+func DefaultResourcesPaths(root string) []string {
+	return []string{
+		filepath.Join(root, "deploy", "dapr", "components", "local"),
+		filepath.Join(root, "deploy", "dapr", "resiliency"),
+		filepath.Join(root, "deploy", "dapr", "subscriptions"),
+	}
+}
+
+// DefaultConfig is the --config of a local sidecar below the repository root (sqlite name
+// resolution).
+func DefaultConfig(root string) string {
+	return filepath.Join(root, "deploy", "dapr", "config", "local.yaml")
 }
 
 // DaprPath returns a path below the repository's deploy/dapr.
@@ -104,9 +144,65 @@ type Options struct {
 	AppToken       string // APP_API_TOKEN: sent by the sidecar to the app as dapr-api-token
 	APIToken       string // DAPR_API_TOKEN: required by the sidecar from the app
 	RedisDB        int    // REDIS_DB of the pub/sub component (see RedisDB)
+	RedisAddr      string // REDIS_HOST of the pub/sub component; default RedisAddr()
 	Dir            string // working directory (the sqlite name-resolution file lives here); default t.TempDir()
 	Env            []string
 	LogLevel       string // default "info"
+}
+
+// Ports are the ports a sidecar listens on (all on 127.0.0.1).
+type Ports struct {
+	HTTP     int
+	GRPC     int
+	Internal int
+	Metrics  int
+}
+
+// Args returns daprd's command line (without the binary) for opts listening on ports.
+// opts.ResourcesPaths and opts.Config are used as given (see DefaultResourcesPaths and
+// DefaultConfig); an empty LogLevel means "info".
+func Args(opts Options, ports Ports) []string {
+	logLevel := opts.LogLevel
+	if logLevel == "" {
+		logLevel = "info"
+	}
+	args := []string{
+		"--app-id", opts.AppID,
+		"--dapr-http-port", strconv.Itoa(ports.HTTP),
+		"--dapr-grpc-port", strconv.Itoa(ports.GRPC),
+		"--dapr-internal-grpc-port", strconv.Itoa(ports.Internal),
+		"--metrics-port", strconv.Itoa(ports.Metrics),
+		"--dapr-listen-addresses", "127.0.0.1",
+		"--config", opts.Config,
+		"--log-level", logLevel,
+		"--placement-host-address", "",
+		"--scheduler-host-address", "",
+	}
+	if opts.AppPort > 0 {
+		args = append(args, "--app-port", strconv.Itoa(opts.AppPort), "--app-protocol", "http", "--app-channel-address", "127.0.0.1")
+	}
+	for _, p := range opts.ResourcesPaths {
+		args = append(args, "--resources-path", p)
+	}
+	return args
+}
+
+// Env returns the variables daprd needs for opts, to append to the process environment: the
+// host IP it announces, the Redis of the pub/sub component, the API tokens and opts.Env.
+func Env(opts Options) []string {
+	redisAddr := opts.RedisAddr
+	if redisAddr == "" {
+		redisAddr = RedisAddr()
+	}
+	env := []string{
+		"DAPR_HOST_IP=127.0.0.1",
+		"REDIS_HOST=" + redisAddr,
+		"REDIS_PASSWORD=",
+		"REDIS_DB=" + strconv.Itoa(opts.RedisDB),
+		"APP_API_TOKEN=" + opts.AppToken,
+		"DAPR_API_TOKEN=" + opts.APIToken,
+	}
+	return append(env, opts.Env...)
 }
 
 // Sidecar is a running daprd.
@@ -129,20 +225,13 @@ func Start(t testing.TB, opts Options) *Sidecar {
 	t.Helper()
 	bin := Binary(t)
 	if opts.ResourcesPaths == nil {
-		opts.ResourcesPaths = []string{
-			DaprPath(t, "components", "local"),
-			DaprPath(t, "resiliency"),
-			DaprPath(t, "subscriptions"),
-		}
+		opts.ResourcesPaths = DefaultResourcesPaths(RepoRoot(t))
 	}
 	if opts.Config == "" {
-		opts.Config = DaprPath(t, "config", "local.yaml")
+		opts.Config = DefaultConfig(RepoRoot(t))
 	}
 	if opts.Dir == "" {
 		opts.Dir = t.TempDir()
-	}
-	if opts.LogLevel == "" {
-		opts.LogLevel = "info"
 	}
 	s := &Sidecar{
 		AppID:        opts.AppID,
@@ -153,37 +242,12 @@ func Start(t testing.TB, opts Options) *Sidecar {
 		logs:         &syncBuffer{},
 		done:         make(chan struct{}),
 	}
-	args := []string{
-		"--app-id", opts.AppID,
-		"--dapr-http-port", strconv.Itoa(s.HTTPPort),
-		"--dapr-grpc-port", strconv.Itoa(s.GRPCPort),
-		"--dapr-internal-grpc-port", strconv.Itoa(s.InternalPort),
-		"--metrics-port", strconv.Itoa(s.MetricsPort),
-		"--dapr-listen-addresses", "127.0.0.1",
-		"--config", opts.Config,
-		"--log-level", opts.LogLevel,
-		"--placement-host-address", "",
-		"--scheduler-host-address", "",
-	}
-	if opts.AppPort > 0 {
-		args = append(args, "--app-port", strconv.Itoa(opts.AppPort), "--app-protocol", "http", "--app-channel-address", "127.0.0.1")
-	}
-	for _, p := range opts.ResourcesPaths {
-		args = append(args, "--resources-path", p)
-	}
-	cmd := exec.Command(bin, args...)
+	ports := Ports{HTTP: s.HTTPPort, GRPC: s.GRPCPort, Internal: s.InternalPort, Metrics: s.MetricsPort}
+	cmd := exec.Command(bin, Args(opts, ports)...)
 	cmd.Dir = opts.Dir
 	cmd.Stdout, cmd.Stderr = s.logs, s.logs
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Env = append(os.Environ(),
-		"DAPR_HOST_IP=127.0.0.1",
-		"REDIS_HOST="+RedisAddr(),
-		"REDIS_PASSWORD=",
-		"REDIS_DB="+strconv.Itoa(opts.RedisDB),
-		"APP_API_TOKEN="+opts.AppToken,
-		"DAPR_API_TOKEN="+opts.APIToken,
-	)
-	cmd.Env = append(cmd.Env, opts.Env...)
+	cmd.Env = append(os.Environ(), Env(opts)...)
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("daprd: start: %v", err)
 	}
