@@ -14,9 +14,15 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/orderflow/orderflow/pkg/events"
 	"github.com/orderflow/orderflow/pkg/platform/httpserver"
+	"github.com/orderflow/orderflow/pkg/platform/logging"
+	"github.com/orderflow/orderflow/pkg/platform/telemetry"
 )
 
 // HeaderAPIToken carries the sidecar's APP_API_TOKEN on every request to the app.
@@ -259,15 +265,29 @@ func decodeEvent(b []byte) (events.CloudEvent, error) {
 	return ev, ev.Validate()
 }
 
-// invoke runs h, turning a panic into a (transient) error.
+// invoke runs h in a consumer span that continues the producer's trace (the event's
+// traceparent) with the event's correlation id as request id, turning a panic into a
+// (transient) error.
 func (r *Router) invoke(ctx context.Context, ev events.CloudEvent, h Handler) (err error) {
+	ctx = telemetry.Extract(ctx, ev.TraceParent, ev.TraceState)
+	if ev.CorrelationID != "" {
+		ctx = logging.WithRequestID(ctx, ev.CorrelationID)
+	}
+	ctx, span := tracer.Start(ctx, "consume "+typeLabel(ev.Type), trace.WithSpanKind(trace.SpanKindConsumer),
+		trace.WithAttributes(attribute.String("messaging.message.id", ev.ID), attribute.String("messaging.consumer.group.name", r.consumer)))
 	defer func() {
 		if p := recover(); p != nil {
 			err = r.panicError(ctx, p, slog.String("event_id", ev.ID))
 		}
+		if err != nil {
+			span.SetStatus(codes.Error, err.Error())
+		}
+		span.End()
 	}()
 	return h(ctx, ev)
 }
+
+var tracer = otel.Tracer("github.com/orderflow/orderflow/pkg/platform/pubsub")
 
 // panicError logs a recovered panic with its stack and returns it as an error, which is not
 // permanent: the fault is in the code, and a fixed release may process the event.

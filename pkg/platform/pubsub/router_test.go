@@ -16,7 +16,9 @@ import (
 
 	"github.com/orderflow/orderflow/pkg/events"
 	"github.com/orderflow/orderflow/pkg/platform/httpserver"
+	"github.com/orderflow/orderflow/pkg/platform/logging"
 	"github.com/orderflow/orderflow/pkg/platform/pubsub"
+	"go.opentelemetry.io/otel/trace"
 )
 
 func TestStatusFor(t *testing.T) {
@@ -343,4 +345,24 @@ func TestDeadLetterRoute(t *testing.T) {
 			assert.Equal(t, []string{fmt.Sprintf("%s|%s|%s", dlqTopic, tt.wantID, tt.body)}, saved)
 		})
 	}
+}
+
+func TestHandlerContinuesTheProducersTrace(t *testing.T) {
+	log, _ := newLogger()
+	r := pubsub.NewRouter(consumerName, testToken, log)
+	var traceID, requestID string
+	r.Handle(pathCreated, events.TypeOrderCreated, func(ctx context.Context, _ events.CloudEvent) error {
+		traceID = trace.SpanContextFromContext(ctx).TraceID().String()
+		requestID = logging.RequestID(ctx)
+		return nil
+	})
+	ev := cloudEvent(t, "ev-1", events.TypeOrderCreated, orderCreated())
+	ev.TraceParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	ev.CorrelationID = "req-7"
+
+	rec := deliver(newServer(r), pathCreated, testToken, events.ContentTypeCloudEvents, mustJSON(t, ev))
+
+	assert.Equal(t, pubsub.StatusSuccess, statusOf(t, rec))
+	assert.Equal(t, "4bf92f3577b34da6a3ce929d0e0e4736", traceID)
+	assert.Equal(t, "req-7", requestID)
 }
