@@ -14,7 +14,7 @@ type Config struct {
 	// Port is the HTTP port of the API and of the sidecar's deliveries.
 	Port int `env:"APP_PORT" envDefault:"8082"`
 	// DatabaseURL is the payments database (postgres://...).
-	DatabaseURL string `env:"DATABASE_URL,required"`
+	DatabaseURL string `env:"DATABASE_URL,required,notEmpty"`
 	// DeclineAbove makes the simulated provider decline amounts above it (minor units).
 	DeclineAbove int64 `env:"PAYMENT_DECLINE_ABOVE" envDefault:"1000000"`
 }
