@@ -5,15 +5,11 @@ package service
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/labstack/echo/v4"
 
 	"github.com/orderflow/orderflow/pkg/platform/config"
 	"github.com/orderflow/orderflow/pkg/platform/dapr"
@@ -34,7 +30,7 @@ import (
 // Options configure New.
 type Options struct {
 	Addr     string // listen address, such as ":8083"; "127.0.0.1:0" picks a free port
-	AppToken string // APP_API_TOKEN: required on subscription and admin routes
+	AppToken string // APP_API_TOKEN: required on every route but /healthz, /readyz and /metrics
 	Pool     *pgxpool.Pool
 	Log      *slog.Logger
 	// SidecarReady is the readiness check of the Dapr sidecar (dapr.Client.Outbound); nil
@@ -74,9 +70,10 @@ func New(o Options) *Service {
 	dead := deadletter.NewStore(o.Pool, contract.AppID)
 	eventsport.Register(router, uc, dead, log)
 	router.Register(srv.Echo)
-	httpport.Register(srv.Echo, uc)
-	admin := srv.Echo.Group(contract.AdminPrefix, requireToken(o.AppToken))
-	deadletter.RegisterAdmin(admin, dead, router.Dispatch)
+	// The API and the admin API are reached through Dapr service invocation only: the sidecar
+	// sends the app token (the gateway checks API and admin keys before invoking).
+	httpport.Register(srv.Echo, uc, router.RequireAppToken)
+	deadletter.RegisterAdmin(srv.Echo.Group(contract.AdminPrefix, router.RequireAppToken), dead, router.Dispatch)
 	return &Service{Server: srv, Router: router, App: uc}
 }
 
@@ -128,20 +125,4 @@ func Run(ctx context.Context, cfg notifcfg.Config, log *slog.Logger) error {
 		return fmt.Errorf("notification: %w", err)
 	}
 	return nil
-}
-
-// requireToken admits only requests carrying the app token in the dapr-api-token header: the
-// sidecar adds it to every service invocation, so the gateway (which checks the admin key)
-// reaches the admin API through Dapr and nothing else can.
-func requireToken(token string) echo.MiddlewareFunc {
-	want := sha256.Sum256([]byte(token))
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			got := sha256.Sum256([]byte(c.Request().Header.Get(pubsub.HeaderAPIToken)))
-			if token == "" || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
-				return httpserver.NewError(http.StatusUnauthorized, "unauthorized", "missing or invalid "+pubsub.HeaderAPIToken+" header")
-			}
-			return next(c)
-		}
-	}
 }

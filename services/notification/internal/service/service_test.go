@@ -227,7 +227,7 @@ func TestDatabaseDownIsRetried(t *testing.T) {
 	e.pool.Close()
 	assert.Equal(t, "RETRY", e.deliver(contract.PathOrderCreated, "ev-1", events.TypeOrderCreated, orderCreated("o-1", "c-1")))
 
-	code, body := e.do(http.MethodGet, "/notifications?customerId=c-1", "", "", "")
+	code, body := e.do(http.MethodGet, "/notifications?customerId=c-1", appToken, "", "")
 	assert.Equal(t, http.StatusServiceUnavailable, code)
 	assert.Contains(t, body, `"code":"unavailable"`)
 	assert.NotContains(t, body, "closed pool")
@@ -248,7 +248,7 @@ func TestListNotifications(t *testing.T) {
 	}
 	list := func(query string) []item {
 		t.Helper()
-		code, body := e.do(http.MethodGet, "/notifications?"+query, "", "", "")
+		code, body := e.do(http.MethodGet, "/notifications?"+query, appToken, "", "")
 		require.Equal(t, http.StatusOK, code, body)
 		var resp struct{ Notifications []item }
 		require.NoError(t, json.Unmarshal([]byte(body), &resp))
@@ -276,9 +276,12 @@ func TestListNotifications(t *testing.T) {
 	assert.Equal(t, []string{"ev-4", "ev-1"}, eventIDs(list("orderId=o-1")))
 	assert.Equal(t, []string{"ev-4", "ev-1"}, eventIDs(list("orderId=o-1&customerId=c-1")))
 	assert.Equal(t, []string{"ev-4"}, eventIDs(list("customerId=c-1&limit=1")))
+
+	code, _ := e.do(http.MethodGet, "/notifications?customerId=c-1", "", "", "")
+	assert.Equal(t, http.StatusUnauthorized, code, "the API is reached through the sidecar, with the app token")
 	assert.Empty(t, list("customerId=nobody"))
 
-	code, body := e.do(http.MethodGet, "/notifications?customerId=nobody", "", "", "")
+	code, body := e.do(http.MethodGet, "/notifications?customerId=nobody", appToken, "", "")
 	require.Equal(t, http.StatusOK, code)
 	assert.JSONEq(t, `{"notifications":[]}`, body)
 }
@@ -288,7 +291,7 @@ func TestListNotificationsBadRequests(t *testing.T) {
 	for _, query := range []string{"", "?customerId=", "?limit=5", "?customerId=c-1&limit=0", "?customerId=c-1&limit=x",
 		"?orderId=o-1&limit=501", "?customerId=" + strings.Repeat("c", 201)} {
 		t.Run(query, func(t *testing.T) {
-			code, body := e.do(http.MethodGet, "/notifications"+query, "", "", "")
+			code, body := e.do(http.MethodGet, "/notifications"+query, appToken, "", "")
 			assert.Equal(t, http.StatusBadRequest, code)
 			var resp struct {
 				Error struct {

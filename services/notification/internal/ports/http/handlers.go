@@ -25,10 +25,10 @@ type Lister interface {
 	List(ctx context.Context, f app.Filter) ([]app.Notification, error)
 }
 
-// Register mounts the API on e.
-func Register(e *echo.Echo, l Lister) {
+// Register mounts the API on e, behind mw.
+func Register(e *echo.Echo, l Lister, mw ...echo.MiddlewareFunc) {
 	h := handlers{lister: l}
-	e.GET(contract.RouteListNotifications, h.list)
+	e.GET(contract.RouteListNotifications, h.list, mw...)
 }
 
 type handlers struct {
