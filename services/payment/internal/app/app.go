@@ -56,6 +56,9 @@ func New(tx Transactor, reader Reader, provider Provider, opts Options) *Service
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	clock := opts.Now
+	// PostgreSQL keeps microseconds: events and API answers then show the same instants.
+	opts.Now = func() time.Time { return clock().UTC().Truncate(time.Microsecond) }
 	if opts.NewID == nil {
 		opts.NewID = func() string { return uuid.Must(uuid.NewV7()).String() }
 	}

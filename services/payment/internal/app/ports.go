@@ -54,10 +54,10 @@ type Message struct {
 	OccurredAt  time.Time
 }
 
-// EventMeta identifies the event being consumed.
+// EventMeta identifies the event being consumed. (Its trace context and correlation id
+// travel in ctx, put there by the pubsub router, and from there into the outbox headers.)
 type EventMeta struct {
-	ID            string // CloudEvent id: the inbox key
-	CorrelationID string // carried on to the events published in response
+	ID string // CloudEvent id: the inbox key
 }
 
 // Transactor runs a consumed event's effects in one transaction.

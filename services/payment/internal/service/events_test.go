@@ -35,6 +35,9 @@ func TestOrderCreatedChargesOnce(t *testing.T) {
 	h := newHarness(t)
 	orderID := newOrderID()
 	ev := orderCreated(orderID, "tok_visa", 2500)
+	const traceID = "4bf92f3577b34da6a3ce929d0e0e4736"
+	ev.TraceParent = "00-" + traceID + "-00f067aa0ba902b7-01"
+	ev.CorrelationID = "corr-" + orderID
 
 	require.Equal(t, pubsub.StatusSuccess, h.deliver(contract.PathOrderCreated, ev))
 
@@ -60,6 +63,14 @@ func TestOrderCreatedChargesOnce(t *testing.T) {
 	assert.Equal(t, "EUR", data.Currency)
 	assert.Equal(t, int64(1), data.Version)
 	assert.Equal(t, 1, h.inboxRows())
+
+	var headers map[string]string
+	require.NoError(t, h.db.QueryRow(context.Background(), `SELECT headers FROM outbox WHERE aggregate_id = $1`, orderID).Scan(&headers))
+	assert.Equal(t, "corr-"+orderID, headers["correlationid"], "the correlation id travels on")
+	assert.Contains(t, headers["traceparent"], traceID, "the trace continues")
+
+	got := h.get(t, p.ID)
+	assert.True(t, got.UpdatedAt.Equal(data.CompletedAt), "the API and the event show the same instant")
 
 	t.Run("duplicate delivery of the same event", func(t *testing.T) {
 		require.Equal(t, pubsub.StatusSuccess, h.deliver(contract.PathOrderCreated, ev))
@@ -383,7 +394,7 @@ func TestDeadLetterStoredAndReplayed(t *testing.T) {
 	require.Equal(t, pubsub.StatusDrop, h.deliver(contract.PathOrderCreated, ev))
 	require.Equal(t, pubsub.StatusSuccess, h.deliver(contract.PathOrdersDeadLetters, ev), "the sidecar delivers the dead letter back")
 
-	rec := h.do(http.MethodGet, "/admin/deadletters", nil, nil)
+	rec := h.invoke(http.MethodGet, "/admin/deadletters", nil, nil)
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	var list struct {
 		DeadLetters []struct {
@@ -398,10 +409,10 @@ func TestDeadLetterStoredAndReplayed(t *testing.T) {
 	assert.Equal(t, "orders.payment.dlq", list.DeadLetters[0].Topic)
 	id := list.DeadLetters[0].ID
 
-	rec = h.do(http.MethodGet, "/admin/deadletters/"+id, nil, nil)
+	rec = h.invoke(http.MethodGet, "/admin/deadletters/"+id, nil, nil)
 	assert.Equal(t, http.StatusOK, rec.Code)
 
-	rec = h.do(http.MethodPost, "/admin/deadletters/"+id+"/replay", nil, nil)
+	rec = h.invoke(http.MethodPost, "/admin/deadletters/"+id+"/replay", nil, nil)
 	assert.Equal(t, http.StatusUnprocessableEntity, rec.Code, "still invalid: %s", rec.Body.String())
 	assert.Empty(t, h.payments(orderID))
 
@@ -409,7 +420,7 @@ func TestDeadLetterStoredAndReplayed(t *testing.T) {
 	fixed.TotalAmount = 300
 	body, err := json.Marshal(map[string]any{"data": fixed})
 	require.NoError(t, err)
-	rec = h.do(http.MethodPost, "/admin/deadletters/"+id+"/replay", body, http.Header{"Content-Type": {"application/json"}})
+	rec = h.invoke(http.MethodPost, "/admin/deadletters/"+id+"/replay", body, http.Header{"Content-Type": {"application/json"}})
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	ps := h.payments(orderID)
 	require.Len(t, ps, 1)

@@ -128,6 +128,17 @@ func (h *harness) do(method, target string, body []byte, header http.Header) *ht
 	return rec
 }
 
+// invoke sends a request as the sidecar forwards a service invocation: with the app token.
+func (h *harness) invoke(method, target string, body []byte, header http.Header) *httptest.ResponseRecorder {
+	h.t.Helper()
+	header = header.Clone()
+	if header == nil {
+		header = http.Header{}
+	}
+	header.Set(pubsub.HeaderAPIToken, appToken)
+	return h.do(method, target, body, header)
+}
+
 // deliver posts ev to a subscription route as the sidecar does and returns the answered status.
 func (h *harness) deliver(path string, ev events.CloudEvent) pubsub.Status {
 	h.t.Helper()

@@ -57,13 +57,13 @@ func TestGetPayments(t *testing.T) {
 		assert.Equal(t, second, limited.Payments[0].OrderID)
 	})
 	t.Run("none", func(t *testing.T) {
-		rec := h.do(http.MethodGet, "/payments?orderId="+newOrderID(), nil, nil)
+		rec := h.invoke(http.MethodGet, "/payments?orderId="+newOrderID(), nil, nil)
 		require.Equal(t, http.StatusOK, rec.Code)
 		assert.JSONEq(t, `{"payments":[]}`, rec.Body.String())
 	})
 	t.Run("by id", func(t *testing.T) {
 		id := h.list(t, url.Values{"orderId": {first}}).Payments[0].ID
-		rec := h.do(http.MethodGet, "/payments/"+id, nil, nil)
+		rec := h.invoke(http.MethodGet, "/payments/"+id, nil, nil)
 		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 		var got httpport.GetResponse
 		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &got))
@@ -72,7 +72,7 @@ func TestGetPayments(t *testing.T) {
 		assert.Equal(t, "completed", got.Payment.Status)
 	})
 	t.Run("JSON shape", func(t *testing.T) {
-		rec := h.do(http.MethodGet, "/payments?orderId="+second, nil, nil)
+		rec := h.invoke(http.MethodGet, "/payments?orderId="+second, nil, nil)
 		require.Equal(t, http.StatusOK, rec.Code)
 		var raw struct {
 			Payments []map[string]any `json:"payments"`
@@ -93,9 +93,18 @@ func withCustomer(d events.OrderCreated, customer string) events.OrderCreated {
 	return d
 }
 
+func (h *harness) get(t *testing.T, id string) httpport.Payment {
+	t.Helper()
+	rec := h.invoke(http.MethodGet, "/payments/"+id, nil, nil)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	var got httpport.GetResponse
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &got))
+	return got.Payment
+}
+
 func (h *harness) list(t *testing.T, q url.Values) httpport.ListResponse {
 	t.Helper()
-	rec := h.do(http.MethodGet, "/payments?"+q.Encode(), nil, nil)
+	rec := h.invoke(http.MethodGet, "/payments?"+q.Encode(), nil, nil)
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	var list httpport.ListResponse
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &list))
@@ -119,7 +128,7 @@ func TestGetPaymentsBadRequests(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rec := h.do(http.MethodGet, "/payments"+tt.query, nil, nil)
+			rec := h.invoke(http.MethodGet, "/payments"+tt.query, nil, nil)
 			require.Equal(t, http.StatusBadRequest, rec.Code, rec.Body.String())
 			var resp struct {
 				Error struct {
@@ -140,7 +149,7 @@ func longID() string { return strings.Repeat("x", 201) }
 func TestGetPaymentNotFound(t *testing.T) {
 	h := newHarness(t)
 	for _, id := range []string{uuid.NewString(), "not-a-uuid"} {
-		rec := h.do(http.MethodGet, "/payments/"+id, nil, nil)
+		rec := h.invoke(http.MethodGet, "/payments/"+id, nil, nil)
 		require.Equal(t, http.StatusNotFound, rec.Code, id)
 		assert.JSONEq(t, `{"error":{"code":"not_found","message":"payment not found"}}`, rec.Body.String())
 	}
@@ -152,4 +161,21 @@ func TestHealthAndReadiness(t *testing.T) {
 	rec := h.do(http.MethodGet, "/readyz", nil, nil)
 	assert.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	assert.Contains(t, rec.Body.String(), `"database":"ok"`)
+}
+
+func TestAPIRequiresTheAppToken(t *testing.T) {
+	h := newHarness(t)
+	for _, target := range []string{"/payments?orderId=x", "/payments/" + uuid.NewString(), "/admin/deadletters"} {
+		for _, token := range []string{"", "wrong"} {
+			rec := h.do(http.MethodGet, target, nil, http.Header{pubsub.HeaderAPIToken: {token}})
+			assert.Equal(t, http.StatusUnauthorized, rec.Code, "%s with token %q", target, token)
+			assert.Contains(t, rec.Body.String(), `"code":"unauthorized"`)
+		}
+		assert.NotEqual(t, http.StatusUnauthorized, h.invoke(http.MethodGet, target, nil, nil).Code, "%s with the token", target)
+	}
+	rec := h.do(http.MethodPost, "/admin/deadletters/"+uuid.NewString()+"/replay", nil, nil)
+	assert.Equal(t, http.StatusUnauthorized, rec.Code)
+	for _, target := range []string{"/healthz", "/readyz", "/metrics"} {
+		assert.Equal(t, http.StatusOK, h.do(http.MethodGet, target, nil, nil).Code, target)
+	}
 }

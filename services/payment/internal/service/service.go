@@ -46,7 +46,8 @@ type Service struct {
 }
 
 // New wires the service over deps: the HTTP server (API, subscription routes, dead-letter
-// admin under /admin, database readiness check). It starts nothing.
+// admin under /admin, database readiness check). It starts nothing. cfg.AppAPIToken is
+// required on every route but the operational ones.
 func New(cfg config.Config, deps Deps) *Service {
 	log := deps.Logger
 	if log == nil {
@@ -67,8 +68,11 @@ func New(cfg config.Config, deps Deps) *Service {
 	})
 	srv.AddReadyCheck("database", pgdb.Ping(deps.Pool))
 	router.Register(srv.Echo)
-	httpport.Register(srv.Echo, uc)
-	deadletter.RegisterAdmin(srv.Echo.Group(contract.AdminPrefix), dead, router.Dispatch)
+	// Every route but /healthz, /readyz and /metrics requires the app token: the sidecar adds
+	// it to every delivery and service invocation, so the API and the dead-letter admin are
+	// reached through Dapr (the gateway checks API and admin keys) and not around it.
+	httpport.Register(srv.Echo, uc, router.RequireAppToken)
+	deadletter.RegisterAdmin(srv.Echo.Group(contract.AdminPrefix, router.RequireAppToken), dead, router.Dispatch)
 	return &Service{Server: srv, Router: router, App: uc, DeadLetters: dead}
 }
 

@@ -81,7 +81,7 @@ func NewStore(pool *pgxpool.Pool, consumer string) *Store {
 // InEvent implements app.Transactor with inbox.Process.
 func (s *Store) InEvent(ctx context.Context, ev app.EventMeta, fn func(app.Tx) error) (bool, error) {
 	return inbox.Process(ctx, s.pool, s.consumer, ev.ID, func(t pgx.Tx) error {
-		return fn(&tx{tx: t, correlationID: ev.CorrelationID})
+		return fn(&tx{tx: t})
 	})
 }
 
@@ -142,8 +142,7 @@ func scanPayment(row pgx.CollectableRow) (payment.Payment, error) {
 
 // tx is app.Tx over one transaction.
 type tx struct {
-	tx            pgx.Tx
-	correlationID string
+	tx pgx.Tx
 }
 
 func (t *tx) LockOrder(ctx context.Context, orderID string) error {
@@ -211,18 +210,13 @@ func (t *tx) Publish(ctx context.Context, msgs ...app.Message) error {
 		if err != nil {
 			return fmt.Errorf("postgres: publish: %w", err)
 		}
-		headers := outbox.HeadersFrom(ctx)
-		if t.correlationID != "" {
-			headers["correlationid"] = t.correlationID
-		}
 		out = append(out, outbox.Message{
 			AggregateID:   m.AggregateID,
 			Topic:         topic,
 			Type:          m.Type,
 			SchemaVersion: events.SchemaVersion,
 			Data:          m.Data,
-			OccurredAt:    m.OccurredAt,
-			Headers:       headers,
+			OccurredAt:    m.OccurredAt, // Headers: trace context and correlation id of ctx
 		})
 	}
 	_, err := outbox.Add(ctx, t.tx, out...)

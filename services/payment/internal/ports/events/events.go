@@ -98,7 +98,7 @@ func (h *Handlers) done(ev events.CloudEvent, outcome app.Outcome, err error) er
 }
 
 func meta(ev events.CloudEvent) app.EventMeta {
-	return app.EventMeta{ID: ev.ID, CorrelationID: ev.CorrelationID}
+	return app.EventMeta{ID: ev.ID}
 }
 
 // typeLabel bounds the label's cardinality: the type comes from the request.

@@ -47,11 +47,11 @@ type GetResponse struct {
 	Payment Payment `json:"payment"`
 }
 
-// Register mounts the handlers on e.
-func Register(e *echo.Echo, p Payments) {
+// Register mounts the handlers on e, behind mw (the app-token check).
+func Register(e *echo.Echo, p Payments, mw ...echo.MiddlewareFunc) {
 	h := handlers{payments: p}
-	e.GET(contract.PathPayments, h.list)
-	e.GET(contract.PathPayment, h.get)
+	e.GET(contract.PathPayments, h.list, mw...)
+	e.GET(contract.PathPayment, h.get, mw...)
 }
 
 type handlers struct {
