@@ -76,14 +76,10 @@ func New(cfg config.Config, deps Deps) *Service {
 	return &Service{Server: srv, Router: router, App: uc, DeadLetters: dead}
 }
 
-// Run runs the payment service until ctx is cancelled: it loads the configuration, opens and
-// migrates the database, starts the outbox relay and then the HTTP server. On shutdown it
-// stops them in reverse order: HTTP (in-flight requests and events finish), relay, pool.
-func Run(ctx context.Context, log *slog.Logger) error {
-	cfg, err := config.Load()
-	if err != nil {
-		return err
-	}
+// Run runs the payment service until ctx is cancelled: it opens and migrates the database,
+// starts the outbox relay and then the HTTP server. On shutdown it stops them in reverse
+// order: HTTP (in-flight requests and events finish), relay, Dapr client, pool.
+func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	log.Info("config loaded", "config", platformconfig.LogValue(cfg))
 
 	shutdownTracing, err := telemetry.Setup(ctx, contract.AppID, cfg.OTLPEndpoint)
@@ -108,6 +104,7 @@ func Run(ctx context.Context, log *slog.Logger) error {
 	}
 
 	sidecar := dapr.New(dapr.Config{Host: cfg.DaprHost, HTTPPort: cfg.DaprHTTPPort, GRPCPort: cfg.DaprGRPCPort, APIToken: cfg.DaprAPIToken}, log)
+	defer sidecar.Close()
 	svc := New(cfg, Deps{Pool: pool, Provider: simprovider.New(cfg.DeclineAbove), Logger: log})
 	svc.Server.AddReadyCheck("dapr", sidecar.Outbound)
 
