@@ -1,5 +1,5 @@
 # A thin index over scripts/: every target is a script that users and CI run the same way.
-.PHONY: build lint test e2e
+.PHONY: build lint test e2e run
 
 build: ## compile every module and the service binaries into bin/
 	scripts/build.sh
@@ -12,3 +12,6 @@ test: ## unit + integration (Postgres, Redis, daprd) + e2e
 
 e2e: ## the end-to-end suites only
 	scripts/e2e.sh
+
+run: ## the services and their daprd sidecars as local processes (Ctrl-C stops them)
+	scripts/run-local.sh
