@@ -74,11 +74,16 @@ func New(d Deps) *Service {
 	}
 	svc := app.New(postgres.New(d.Pool), opts)
 
+	router := pubsub.NewRouter(contract.AppID, d.AppToken, log)
+	deadLetters := deadletter.NewStore(d.Pool, contract.AppID)
+	eventsport.Register(router, svc, deadLetters, log)
+
 	srv := httpserver.New(httpserver.Options{
-		Service:         contract.AppID,
-		Addr:            addr,
-		Logger:          log,
-		ShutdownTimeout: d.ShutdownTimeout,
+		Service:          contract.AppID,
+		Addr:             addr,
+		Logger:           log,
+		ShutdownTimeout:  d.ShutdownTimeout,
+		BodyLimitSkipper: router.Skipper, // event routes enforce their own limits, answering DROP
 	})
 	srv.AddReadyCheck("database", d.Pool.Ping)
 	if d.Sidecar != nil {
@@ -87,10 +92,6 @@ func New(d Deps) *Service {
 
 	requireToken := httpport.RequireAppToken(d.AppToken)
 	httpport.Register(srv.Echo, svc, requireToken)
-
-	router := pubsub.NewRouter(contract.AppID, d.AppToken, log)
-	deadLetters := deadletter.NewStore(d.Pool, contract.AppID)
-	eventsport.Register(router, svc, deadLetters, log)
 	router.Register(srv.Echo)
 	deadletter.RegisterAdmin(srv.Echo.Group(contract.AdminPrefix, requireToken), deadLetters, router.Dispatch)
 

@@ -1,6 +1,7 @@
 // Package events serves the order service's subscriptions (deploy/dapr/subscriptions/order.yaml):
 // one typed handler per route, each calling the same app use cases, plus the default route and
-// the dead-letter route of the payments topic.
+// the dead-letter route of the payments topic. The router gives each event its consumer span and
+// carries its correlation id as the request id.
 package events
 
 import (
@@ -11,14 +12,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
-	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/trace"
 
 	"github.com/orderflow/orderflow/pkg/events"
-	"github.com/orderflow/orderflow/pkg/platform/logging"
 	"github.com/orderflow/orderflow/pkg/platform/pubsub"
-	"github.com/orderflow/orderflow/pkg/platform/telemetry"
 	"github.com/orderflow/orderflow/services/order/contract"
 	"github.com/orderflow/orderflow/services/order/internal/app"
 	"github.com/orderflow/orderflow/services/order/internal/domain/order"
@@ -45,15 +41,11 @@ func Register(r *pubsub.Router, svc *app.Service, deadLetters pubsub.DeadLetterS
 }
 
 func (h Handlers) paymentCompleted(ctx context.Context, ev events.CloudEvent, data events.PaymentCompleted) error {
-	ctx, span := eventContext(ctx, ev)
-	defer span.End()
-	return outcome(span, h.app.PaymentCompleted(ctx, ev.ID, data))
+	return outcome(h.app.PaymentCompleted(ctx, ev.ID, data))
 }
 
 func (h Handlers) paymentFailed(ctx context.Context, ev events.CloudEvent, data events.PaymentFailed) error {
-	ctx, span := eventContext(ctx, ev)
-	defer span.End()
-	return outcome(span, h.app.PaymentFailed(ctx, ev.ID, data))
+	return outcome(h.app.PaymentFailed(ctx, ev.ID, data))
 }
 
 // other acknowledges the events of the payments topic the order service does not need, such as
@@ -68,32 +60,9 @@ func (h Handlers) other(ctx context.Context, ev events.CloudEvent) error {
 	return nil
 }
 
-// eventContext continues the producer's trace (the CloudEvent's traceparent) in a consumer span
-// and carries the event's correlation id as the request id, so that the logs of the handler and
-// the events it publishes keep them.
-func eventContext(ctx context.Context, ev events.CloudEvent) (context.Context, trace.Span) {
-	if !trace.SpanContextFromContext(ctx).IsValid() {
-		ctx = telemetry.Extract(ctx, ev.TraceParent, ev.TraceState)
-	}
-	if ev.CorrelationID != "" && logging.RequestID(ctx) == "" {
-		ctx = logging.WithRequestID(ctx, ev.CorrelationID)
-	}
-	return otel.Tracer(contract.AppID).Start(ctx, ev.Type+" process",
-		trace.WithSpanKind(trace.SpanKindConsumer),
-		trace.WithAttributes(
-			attribute.String("messaging.message.id", ev.ID),
-			attribute.String("messaging.destination.name", ev.Topic),
-			attribute.String("cloudevents.event_type", ev.Type),
-		))
-}
-
 // outcome maps a use case's error to the delivery's: an unknown order can never be processed
 // (DROP to the dead-letter topic); every other error is transient (RETRY).
-func outcome(span trace.Span, err error) error {
-	if err == nil {
-		return nil
-	}
-	span.RecordError(err)
+func outcome(err error) error {
 	if errors.Is(err, order.ErrNotFound) {
 		return pubsub.Permanent(err)
 	}
