@@ -168,8 +168,11 @@ func (s *Service) charge(ctx context.Context, tx Tx, charge payment.Charge, toke
 	// The order lock makes a second payment impossible here; the unique constraint on order_id
 	// is the backstop. The provider's idempotency key (the order id) keeps the money right.
 	inserted, err := tx.InsertPayment(ctx, p)
-	if err != nil || !inserted {
-		return ChargeAlreadyCharged, err
+	if err != nil {
+		return "", err
+	}
+	if !inserted {
+		return ChargeAlreadyCharged, nil
 	}
 	msg, err := paymentMessage(p)
 	if err != nil {
