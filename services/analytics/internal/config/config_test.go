@@ -1,0 +1,37 @@
+package config_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orderflow/orderflow/services/analytics/internal/config"
+)
+
+func TestLoad(t *testing.T) {
+	t.Setenv("APP_API_TOKEN", "secret")
+	t.Setenv("DATABASE_URL", "postgres://analytics:pw@db:5432/analytics")
+	cfg, err := config.Load()
+	require.NoError(t, err)
+	assert.Equal(t, 8084, cfg.Port)
+	assert.Equal(t, ":8084", cfg.Addr())
+	assert.Equal(t, "postgres://analytics:pw@db:5432/analytics", cfg.DatabaseURL)
+}
+
+func TestLoadRejects(t *testing.T) {
+	tests := map[string]map[string]string{
+		"no database url": {"APP_API_TOKEN": "secret"},
+		"no app token":    {"DATABASE_URL": "postgres://db/analytics"},
+		"bad port":        {"APP_API_TOKEN": "secret", "DATABASE_URL": "postgres://db/analytics", "APP_PORT": "70000"},
+	}
+	for name, vars := range tests {
+		t.Run(name, func(t *testing.T) {
+			for _, k := range []string{"APP_API_TOKEN", "DATABASE_URL", "APP_PORT"} {
+				t.Setenv(k, vars[k])
+			}
+			_, err := config.Load()
+			require.Error(t, err)
+		})
+	}
+}
