@@ -1,0 +1,25 @@
+// Command gateway is Orderflow's public HTTP API: it authenticates API keys, rate-limits them,
+// validates requests and makes order creation idempotent, and calls the services through Dapr.
+package main
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/orderflow/orderflow/pkg/platform/service"
+	"github.com/orderflow/orderflow/services/gateway/contract"
+	"github.com/orderflow/orderflow/services/gateway/internal/config"
+	gateway "github.com/orderflow/orderflow/services/gateway/internal/service"
+)
+
+func main() {
+	service.Main(contract.AppID, run)
+}
+
+func run(ctx context.Context, log *slog.Logger) error {
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
+	return gateway.Run(ctx, cfg, log)
+}
