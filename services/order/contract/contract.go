@@ -4,7 +4,11 @@
 // use it.
 package contract
 
-import "github.com/orderflow/orderflow/pkg/events"
+import (
+	"net/http"
+
+	"github.com/orderflow/orderflow/pkg/events"
+)
 
 // AppID is the Dapr app id and the inbox consumer name.
 const AppID = "order"
@@ -23,6 +27,21 @@ const (
 	// AdminPrefix groups the dead-letter admin API (GET /admin/deadletters, ...).
 	AdminPrefix = "/admin"
 )
+
+// Route is one method and path of the API.
+type Route struct {
+	Method string
+	Path   string
+}
+
+// Routes lists the order API (not /healthz, /readyz, /metrics, the subscription routes or the
+// dead-letter admin API under AdminPrefix). Every one requires the dapr-api-token header.
+var Routes = []Route{
+	{Method: http.MethodPost, Path: RouteOrders},
+	{Method: http.MethodGet, Path: RouteOrders},
+	{Method: http.MethodGet, Path: RouteOrder},
+	{Method: http.MethodPut, Path: RouteOrderStatus},
+}
 
 // HTTP headers of the API.
 const (

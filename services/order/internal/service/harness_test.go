@@ -77,7 +77,7 @@ func newHarnessOn(t *testing.T, db, svcPool *pgxpool.Pool) *harness {
 func (h *harness) do(method, target string, body []byte, header http.Header) *httptest.ResponseRecorder {
 	h.t.Helper()
 	req := httptest.NewRequest(method, target, bytes.NewReader(body))
-	req.Header.Set(httpport.HeaderAPIToken, appToken)
+	req.Header.Set(pubsub.HeaderAPIToken, appToken)
 	for k, vs := range header {
 		req.Header.Del(k)
 		for _, v := range vs {

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/pkg/events"
+	"github.com/orderflow/orderflow/pkg/platform/pubsub"
 	"github.com/orderflow/orderflow/services/order/contract"
 	httpport "github.com/orderflow/orderflow/services/order/internal/ports/http"
 )
@@ -204,7 +205,7 @@ func TestCreateOrderBadInput(t *testing.T) {
 		{name: "body too large", body: body(`[{"productId":"` + strings.Repeat("p", 70_000) + `","quantity":1,"unitPrice":1}]`), wantStatus: 413, wantCode: "payload_too_large"},
 		{name: "idempotency key too long", body: validBody, header: http.Header{contract.HeaderIdempotencyKey: {strings.Repeat("k", 201)}}, wantStatus: 400, wantCode: "validation_failed", wantDetail: contract.HeaderIdempotencyKey},
 		{name: "idempotency key without client", body: validBody, header: http.Header{contract.HeaderClientID: {""}}, wantStatus: 400, wantCode: "validation_failed", wantDetail: contract.HeaderClientID},
-		{name: "missing app token", body: validBody, header: http.Header{httpport.HeaderAPIToken: {"wrong"}}, wantStatus: 401, wantCode: "unauthorized"},
+		{name: "missing app token", body: validBody, header: http.Header{pubsub.HeaderAPIToken: {"wrong"}}, wantStatus: 401, wantCode: "unauthorized"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -244,7 +245,7 @@ func TestGetOrder(t *testing.T) {
 		assert.Equal(t, "not_found", errorOf(t, rec).Error.Code)
 	}
 
-	rec := h.do(http.MethodGet, "/orders/"+created.OrderID, nil, http.Header{httpport.HeaderAPIToken: {""}})
+	rec := h.do(http.MethodGet, "/orders/"+created.OrderID, nil, http.Header{pubsub.HeaderAPIToken: {""}})
 	assert.Equal(t, http.StatusUnauthorized, rec.Code)
 }
 

@@ -90,10 +90,12 @@ func New(d Deps) *Service {
 		srv.AddReadyCheck("dapr", d.Sidecar)
 	}
 
-	requireToken := httpport.RequireAppToken(d.AppToken)
-	httpport.Register(srv.Echo, svc, requireToken)
+	// Every route but /healthz, /readyz and /metrics requires the app token: the sidecar adds it
+	// to every delivery and service invocation, so the API and the dead-letter admin are reached
+	// through Dapr (the gateway checks API and admin keys), never around it.
 	router.Register(srv.Echo)
-	deadletter.RegisterAdmin(srv.Echo.Group(contract.AdminPrefix, requireToken), deadLetters, router.Dispatch)
+	httpport.Register(srv.Echo, svc, router.RequireAppToken)
+	deadletter.RegisterAdmin(srv.Echo.Group(contract.AdminPrefix, router.RequireAppToken), deadLetters, router.Dispatch)
 
 	return &Service{Server: srv, Router: router, App: svc}
 }

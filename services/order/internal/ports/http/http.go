@@ -4,8 +4,6 @@
 package http
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,37 +25,18 @@ const (
 	MaxClientIDLength       = 200
 )
 
-// HeaderAPIToken carries the sidecar's APP_API_TOKEN on every request Dapr sends to the app,
-// service invocations included.
-const HeaderAPIToken = "dapr-api-token"
-
 // Handlers serves the order API.
 type Handlers struct {
 	app *app.Service
 }
 
-// Register mounts the order API on e behind mw (the app-token check).
+// Register mounts the order API on e behind mw (the app-token check, pubsub.Router.RequireAppToken).
 func Register(e *echo.Echo, svc *app.Service, mw ...echo.MiddlewareFunc) {
 	h := Handlers{app: svc}
 	e.POST(contract.RouteOrders, h.create, mw...)
 	e.GET(contract.RouteOrders, h.list, mw...)
 	e.GET(contract.RouteOrder, h.get, mw...)
 	e.PUT(contract.RouteOrderStatus, h.changeStatus, mw...)
-}
-
-// RequireAppToken rejects requests whose dapr-api-token header is not token with 401: the app
-// is reached through its sidecar only. An empty token rejects every request.
-func RequireAppToken(token string) echo.MiddlewareFunc {
-	want := sha256.Sum256([]byte(token))
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			got := sha256.Sum256([]byte(c.Request().Header.Get(HeaderAPIToken)))
-			if token == "" || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
-				return httpserver.NewError(http.StatusUnauthorized, "unauthorized", "missing or invalid "+HeaderAPIToken+" header")
-			}
-			return next(c)
-		}
-	}
 }
 
 // ItemJSON is one line of an order in requests and responses.
