@@ -110,21 +110,25 @@ func (s *Store) Save(ctx context.Context, topic string, ev events.CloudEvent, ra
 	if err != nil {
 		return fmt.Errorf("deadletter: new id: %w", err)
 	}
-	if _, err := s.pool.Exec(ctx, saveSQL, id.String(), s.consumer, topic, eventID, ev.Type, storedJSON(raw)); err != nil {
+	eventID, eventType := noNUL(eventID), noNUL(ev.Type)
+	if _, err := s.pool.Exec(ctx, saveSQL, id.String(), s.consumer, topic, eventID, eventType, storedJSON(raw)); err != nil {
 		return fmt.Errorf("deadletter: save %s: %w", eventID, err)
 	}
 	return nil
 }
 
-// storedJSON returns raw when it is JSON and raw as a JSON string otherwise. NUL characters
-// are replaced: jsonb cannot hold them.
+// storedJSON returns raw when jsonb can hold it as it is, and raw as a JSON string otherwise:
+// not JSON, or JSON with a \u0000 escape (jsonb rejects it). NUL bytes are replaced.
 func storedJSON(raw []byte) []byte {
-	if json.Valid(raw) {
+	if json.Valid(raw) && !bytes.Contains(raw, []byte(`\u0000`)) {
 		return raw
 	}
-	b, _ := json.Marshal(strings.ReplaceAll(string(raw), "\x00", "\uFFFD")) // a string always marshals
+	b, _ := json.Marshal(noNUL(string(raw))) // a string always marshals
 	return b
 }
+
+// noNUL replaces NUL characters, which PostgreSQL text and jsonb cannot store.
+func noNUL(s string) string { return strings.ReplaceAll(s, "\x00", "\uFFFD") }
 
 // List returns the consumer's dead letters, newest first (an empty, non-nil slice if none).
 func (s *Store) List(ctx context.Context, f ListFilter) ([]Letter, error) {

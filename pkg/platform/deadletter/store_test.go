@@ -84,6 +84,9 @@ func TestSave(t *testing.T) {
 	valid, validRaw := deadEvent(t, "ev-1", map[string]string{"orderId": "order-1"})
 	noID := []byte(`{"type":"order.created"}`)
 	malformed := []byte("not json \x00 at all")
+	nulEscape := []byte(`{"specversion":"1.0","id":"ev-nul","type":"order.created","data":{"orderId":"o\u0000"}}`)
+	var nulEvent events.CloudEvent
+	require.NoError(t, json.Unmarshal(nulEscape, &nulEvent))
 	tests := []struct {
 		name          string
 		ev            events.CloudEvent
@@ -95,6 +98,7 @@ func TestSave(t *testing.T) {
 		{"CloudEvent", valid, validRaw, "ev-1", events.TypeOrderCreated, string(validRaw)},
 		{"JSON without id", events.CloudEvent{Type: events.TypeOrderCreated}, noID, contentID(noID), events.TypeOrderCreated, string(noID)},
 		{"not JSON", events.CloudEvent{}, malformed, contentID(malformed), "", `"not json \ufffd at all"`},
+		{"JSON with a NUL escape jsonb rejects", nulEvent, nulEscape, "ev-nul", events.TypeOrderCreated, string(mustMarshal(t, string(nulEscape)))},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -315,4 +319,11 @@ func TestReplayAppliesOnce(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 2, got.ReplayCount)
 	assert.Empty(t, got.LastError, "a successful replay clears the last error")
+}
+
+func mustMarshal(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	return b
 }
