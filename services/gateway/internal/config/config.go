@@ -18,9 +18,9 @@ type Config struct {
 	Port int `env:"APP_PORT" envDefault:"8080"`
 
 	// APIKeys are the public API keys as key:clientId pairs separated by commas.
-	APIKeys domain.APIKeys `env:"API_KEYS" secret:"true"`
+	APIKeys string `env:"API_KEYS" secret:"true"`
 	// AdminAPIKeys are the keys accepted on /admin (and on the public routes), same format.
-	AdminAPIKeys domain.APIKeys `env:"ADMIN_API_KEYS" secret:"true"`
+	AdminAPIKeys string `env:"ADMIN_API_KEYS" secret:"true"`
 
 	// RateLimitPerMinute is the number of requests one API key may make per minute; 0 disables
 	// rate limiting.
@@ -57,7 +57,7 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("APP_PORT %d is not a port", c.Port))
 	}
 	if _, err := c.Authenticator(); err != nil {
-		errs = append(errs, fmt.Errorf("API_KEYS/ADMIN_API_KEYS: %w", err))
+		errs = append(errs, err)
 	}
 	if c.RateLimitPerMinute < 0 {
 		errs = append(errs, errors.New("RATE_LIMIT_PER_MINUTE must be 0 (disabled) or more"))
@@ -83,9 +83,22 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Authenticator builds the API key authenticator from API_KEYS and ADMIN_API_KEYS.
+// Authenticator builds the API key authenticator from API_KEYS and ADMIN_API_KEYS. Its errors
+// never quote a key.
 func (c Config) Authenticator() (domain.Authenticator, error) {
-	return domain.NewAuthenticator(c.APIKeys, c.AdminAPIKeys)
+	public, err := domain.ParseAPIKeys(c.APIKeys)
+	if err != nil {
+		return domain.Authenticator{}, fmt.Errorf("API_KEYS: %w", err)
+	}
+	admin, err := domain.ParseAPIKeys(c.AdminAPIKeys)
+	if err != nil {
+		return domain.Authenticator{}, fmt.Errorf("ADMIN_API_KEYS: %w", err)
+	}
+	auth, err := domain.NewAuthenticator(public, admin)
+	if err != nil {
+		return domain.Authenticator{}, fmt.Errorf("API_KEYS, ADMIN_API_KEYS: %w", err)
+	}
+	return auth, nil
 }
 
 // Addr is the listen address.

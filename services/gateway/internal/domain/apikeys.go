@@ -48,16 +48,6 @@ func ParseAPIKeys(s string) (APIKeys, error) {
 	return k, nil
 }
 
-// UnmarshalText lets the env parser read APIKeys straight from a variable.
-func (k *APIKeys) UnmarshalText(text []byte) error {
-	parsed, err := ParseAPIKeys(string(text))
-	if err != nil {
-		return err
-	}
-	*k = parsed
-	return nil
-}
-
 // Len is the number of keys.
 func (k APIKeys) Len() int { return len(k.byDigest) }
 

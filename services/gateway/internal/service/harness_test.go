@@ -25,7 +25,6 @@ import (
 	daprup "github.com/orderflow/orderflow/services/gateway/internal/adapters/dapr"
 	redisad "github.com/orderflow/orderflow/services/gateway/internal/adapters/redis"
 	gwconfig "github.com/orderflow/orderflow/services/gateway/internal/config"
-	"github.com/orderflow/orderflow/services/gateway/internal/domain"
 	"github.com/orderflow/orderflow/services/gateway/internal/service"
 )
 
@@ -161,17 +160,13 @@ type setup struct {
 
 func newGateway(t *testing.T, s setup) *gateway {
 	t.Helper()
-	public, err := domain.ParseAPIKeys(devKey + ":" + devClient + "," + otherKey + ":" + otherClient)
-	require.NoError(t, err)
-	admin, err := domain.ParseAPIKeys(adminKey + ":" + adminClient)
-	require.NoError(t, err)
 	if s.upstreamTimeout == 0 {
 		s.upstreamTimeout = 5 * time.Second
 	}
 	cfg := gwconfig.Config{
 		Port:               8080,
-		APIKeys:            public,
-		AdminAPIKeys:       admin,
+		APIKeys:            devKey + ":" + devClient + "," + otherKey + ":" + otherClient,
+		AdminAPIKeys:       adminKey + ":" + adminClient,
 		RateLimitPerMinute: s.rateLimit,
 		RedisTimeout:       100 * time.Millisecond,
 		UpstreamTimeout:    s.upstreamTimeout,
