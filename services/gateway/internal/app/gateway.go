@@ -25,7 +25,8 @@ type Options struct {
 	IdempotencyTTL time.Duration
 	// IdempotencyLockTTL bounds the in-flight lock of an idempotency key.
 	IdempotencyLockTTL time.Duration
-	// StoreTimeout bounds the release of a lock after the request's own context ended.
+	// StoreTimeout bounds releasing a lock and caching an answer, which run even after the
+	// request's own context ended.
 	StoreTimeout time.Duration
 }
 
@@ -47,6 +48,9 @@ func New(upstream Upstream, store IdempotencyStore, limiter RateLimiter, opts Op
 	}
 	if opts.StoreTimeout <= 0 {
 		opts.StoreTimeout = 100 * time.Millisecond
+	}
+	if opts.UpstreamTimeout <= 0 {
+		opts.UpstreamTimeout = 5 * time.Second
 	}
 	metrics.Register()
 	return &Gateway{upstream: upstream, store: store, limiter: limiter, opts: opts, log: log, warn: newThrottledWarner(log, 10*time.Second)}

@@ -9,9 +9,9 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/orderflow/orderflow/pkg/platform/config"
 	"github.com/orderflow/orderflow/pkg/platform/dapr"
 	"github.com/orderflow/orderflow/pkg/platform/httpserver"
+	platform "github.com/orderflow/orderflow/pkg/platform/service"
 	"github.com/orderflow/orderflow/pkg/platform/telemetry"
 	"github.com/orderflow/orderflow/services/gateway/contract"
 	daprup "github.com/orderflow/orderflow/services/gateway/internal/adapters/dapr"
@@ -67,10 +67,11 @@ func requestTimeout(upstream time.Duration) time.Duration {
 	return max(httpserver.DefaultRequestTimeout, upstream+5*time.Second)
 }
 
-// Run serves the gateway until ctx is cancelled. Redis is not a readiness dependency: without it
-// the gateway degrades (no rate limit, idempotency left to the order service) but keeps serving.
+// Run serves the gateway until ctx is cancelled (main loads and logs cfg). It starts tracing, the
+// sidecar client and the Redis client, and releases them in reverse order. Redis is not a
+// readiness dependency: without it the gateway degrades (no rate limit, idempotency left to the
+// order service) but keeps serving.
 func Run(ctx context.Context, cfg gwconfig.Config, log *slog.Logger) error {
-	log.Info("config loaded", "config", config.LogValue(cfg))
 	shutdownTracing, err := telemetry.Setup(ctx, contract.AppID, cfg.OTLPEndpoint)
 	if err != nil {
 		return err
@@ -105,5 +106,5 @@ func Run(ctx context.Context, cfg gwconfig.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	return srv.Run(ctx)
+	return platform.Serve(ctx, srv, log)
 }
