@@ -4,9 +4,6 @@
 package main
 
 import (
-	"context"
-	"log/slog"
-
 	"github.com/orderflow/orderflow/pkg/platform/service"
 	"github.com/orderflow/orderflow/services/order/contract"
 	"github.com/orderflow/orderflow/services/order/internal/config"
@@ -14,13 +11,5 @@ import (
 )
 
 func main() {
-	service.Main(contract.AppID, run)
-}
-
-func run(ctx context.Context, log *slog.Logger) error {
-	cfg, err := config.Load()
-	if err != nil {
-		return err
-	}
-	return order.Run(ctx, cfg, log)
+	service.MainConfig(contract.AppID, config.Load, order.Run)
 }

@@ -3,9 +3,6 @@
 package main
 
 import (
-	"context"
-	"log/slog"
-
 	"github.com/orderflow/orderflow/pkg/platform/service"
 	"github.com/orderflow/orderflow/services/payment/contract"
 	"github.com/orderflow/orderflow/services/payment/internal/config"
@@ -13,13 +10,5 @@ import (
 )
 
 func main() {
-	service.Main(contract.AppID, run)
-}
-
-func run(ctx context.Context, log *slog.Logger) error {
-	cfg, err := config.Load()
-	if err != nil {
-		return err
-	}
-	return payment.Run(ctx, cfg, log)
+	service.MainConfig(contract.AppID, config.Load, payment.Run)
 }

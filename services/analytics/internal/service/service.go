@@ -5,19 +5,16 @@ package service
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/orderflow/orderflow/pkg/platform/config"
-	"github.com/orderflow/orderflow/pkg/platform/dapr"
 	"github.com/orderflow/orderflow/pkg/platform/deadletter"
 	"github.com/orderflow/orderflow/pkg/platform/httpserver"
 	"github.com/orderflow/orderflow/pkg/platform/pgdb"
 	"github.com/orderflow/orderflow/pkg/platform/pubsub"
-	"github.com/orderflow/orderflow/pkg/platform/telemetry"
+	platform "github.com/orderflow/orderflow/pkg/platform/service"
 	"github.com/orderflow/orderflow/services/analytics/contract"
 	"github.com/orderflow/orderflow/services/analytics/internal/adapters/postgres"
 	"github.com/orderflow/orderflow/services/analytics/internal/app"
@@ -91,43 +88,18 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
 // the Dapr client (readiness only: the service publishes nothing) and the HTTP server, stopped
 // in reverse order.
 func Run(ctx context.Context, cfg analyticscfg.Config, log *slog.Logger) error {
-	log.Info("config loaded", "config", config.LogValue(cfg))
-	shutdownTracing, err := telemetry.Setup(ctx, contract.AppID, cfg.OTLPEndpoint)
+	rt, err := platform.Start(ctx, contract.AppID, cfg.Common, platform.Database{URL: cfg.DatabaseURL, Migrations: migrations.FS}, log)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := shutdownTracing(ctx); err != nil {
-			log.Warn("tracing shutdown", "error", err)
-		}
-	}()
-
-	pool, err := pgdb.Open(ctx, cfg.DatabaseURL)
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
-	if err := Migrate(ctx, pool, log); err != nil {
-		return err
-	}
-
-	sidecar := dapr.New(dapr.Config{
-		Host: cfg.DaprHost, HTTPPort: cfg.DaprHTTPPort, GRPCPort: cfg.DaprGRPCPort, APIToken: cfg.DaprAPIToken,
-	}, log)
-	defer sidecar.Close()
-
+	defer rt.Close()
 	svc := New(Options{
 		Addr:            cfg.Addr(),
 		AppToken:        cfg.AppAPIToken,
-		Pool:            pool,
+		Pool:            rt.Pool,
 		Log:             log,
-		SidecarReady:    sidecar.Outbound,
+		SidecarReady:    rt.Sidecar.Outbound,
 		ShutdownTimeout: cfg.ShutdownTimeout,
 	})
-	if err := svc.Server.Run(ctx); err != nil {
-		return fmt.Errorf("analytics: %w", err)
-	}
-	return nil
+	return platform.Serve(ctx, svc.Server, log)
 }

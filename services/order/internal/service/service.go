@@ -6,7 +6,6 @@ package service
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -14,14 +13,10 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/orderflow/orderflow/pkg/platform/config"
-	"github.com/orderflow/orderflow/pkg/platform/dapr"
 	"github.com/orderflow/orderflow/pkg/platform/deadletter"
 	"github.com/orderflow/orderflow/pkg/platform/httpserver"
-	"github.com/orderflow/orderflow/pkg/platform/outbox"
-	"github.com/orderflow/orderflow/pkg/platform/pgdb"
 	"github.com/orderflow/orderflow/pkg/platform/pubsub"
-	"github.com/orderflow/orderflow/pkg/platform/telemetry"
+	platform "github.com/orderflow/orderflow/pkg/platform/service"
 	"github.com/orderflow/orderflow/services/order/contract"
 	"github.com/orderflow/orderflow/services/order/internal/adapters/postgres"
 	"github.com/orderflow/orderflow/services/order/internal/app"
@@ -105,81 +100,28 @@ func (s *Service) Handler() http.Handler {
 	return s.Server.Echo
 }
 
-// Run runs the order service until ctx is cancelled. Start: telemetry, database pool and
-// migrations, outbox relay and key pruner, HTTP server. Stop, in reverse: the HTTP server
+// Run runs the order service until ctx is cancelled. Start: tracing, database pool and
+// migrations, HTTP server, outbox relay and key pruner. Stop, in reverse: the HTTP server
 // (in-flight requests and events finish), the relay and pruner, the Dapr client, the pool.
 func Run(ctx context.Context, cfg orderconfig.Config, log *slog.Logger) error {
-	log.Info("config loaded", "config", config.LogValue(cfg))
-
-	shutdownTelemetry, err := telemetry.Setup(ctx, contract.AppID, cfg.OTLPEndpoint)
+	rt, err := platform.Start(ctx, contract.AppID, cfg.Common, platform.Database{URL: cfg.DatabaseURL, Migrations: migrations.FS}, log)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		if err := shutdownTelemetry(flushCtx); err != nil {
-			log.Warn("telemetry shutdown", "error", err)
-		}
-	}()
-
-	pool, err := pgdb.Open(ctx, cfg.DatabaseURL)
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
-	if err := pgdb.Migrate(ctx, pool, migrations.FS, log); err != nil {
-		return err
-	}
-
-	sidecar := dapr.New(dapr.Config{
-		Host: cfg.DaprHost, HTTPPort: cfg.DaprHTTPPort, GRPCPort: cfg.DaprGRPCPort, APIToken: cfg.DaprAPIToken,
-	}, log)
-	defer sidecar.Close()
-
+	defer rt.Close()
 	svc := New(Deps{
-		Pool:            pool,
+		Pool:            rt.Pool,
 		Log:             log,
 		Addr:            cfg.Addr(),
 		AppToken:        cfg.AppAPIToken,
-		Sidecar:         sidecar.Outbound,
+		Sidecar:         rt.Sidecar.Outbound,
 		ShutdownTimeout: cfg.ShutdownTimeout,
 	})
-
-	// The background workers outlive ctx until the HTTP server has stopped, so that the events
-	// of the last requests are still published promptly.
-	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopWork()
-	srvCtx, stopServer := context.WithCancel(ctx)
-	defer stopServer()
-
-	relay := outbox.NewRelay(pool, sidecar, outbox.RelayOptions{Source: contract.AppID, Logger: log})
-	relayDone := make(chan error, 1)
-	go func() {
-		err := relay.Run(workCtx)
-		if err != nil && workCtx.Err() == nil {
-			log.Error("outbox relay stopped", "error", err)
-			stopServer()
-		}
-		relayDone <- err
-	}()
-	prunerDone := make(chan struct{})
-	go func() {
-		defer close(prunerDone)
-		pruneIdempotencyKeys(workCtx, svc.App, cfg.IdempotencyTTL, log)
-	}()
-
-	serveErr := svc.Server.Run(srvCtx)
-	stopWork()
-	relayErr := <-relayDone
-	<-prunerDone
-	if errors.Is(relayErr, context.Canceled) {
-		relayErr = nil
-	}
-	if relayErr != nil {
-		relayErr = fmt.Errorf("outbox relay: %w", relayErr)
-	}
-	return errors.Join(serveErr, relayErr)
+	pruner := platform.Worker{Name: "idempotency key pruner", Run: func(ctx context.Context) error {
+		pruneIdempotencyKeys(ctx, svc.App, cfg.IdempotencyTTL, log)
+		return nil
+	}}
+	return platform.Serve(ctx, svc.Server, log, rt.Relay(contract.AppID), pruner)
 }
 
 // pruneIdempotencyKeys deletes expired idempotency keys every pruneInterval until ctx ends.

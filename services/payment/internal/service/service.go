@@ -5,20 +5,16 @@ package service
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	platformconfig "github.com/orderflow/orderflow/pkg/platform/config"
-	"github.com/orderflow/orderflow/pkg/platform/dapr"
 	"github.com/orderflow/orderflow/pkg/platform/deadletter"
 	"github.com/orderflow/orderflow/pkg/platform/httpserver"
-	"github.com/orderflow/orderflow/pkg/platform/outbox"
 	"github.com/orderflow/orderflow/pkg/platform/pgdb"
 	"github.com/orderflow/orderflow/pkg/platform/pubsub"
-	"github.com/orderflow/orderflow/pkg/platform/telemetry"
+	platform "github.com/orderflow/orderflow/pkg/platform/service"
 	"github.com/orderflow/orderflow/services/payment/contract"
 	"github.com/orderflow/orderflow/services/payment/internal/adapters/postgres"
 	"github.com/orderflow/orderflow/services/payment/internal/adapters/simprovider"
@@ -76,51 +72,16 @@ func New(cfg config.Config, deps Deps) *Service {
 	return &Service{Server: srv, Router: router, App: uc, DeadLetters: dead}
 }
 
-// Run runs the payment service until ctx is cancelled: it opens and migrates the database,
-// starts the outbox relay and then the HTTP server. On shutdown it stops them in reverse
-// order: HTTP (in-flight requests and events finish), relay, Dapr client, pool.
+// Run runs the payment service until ctx is cancelled: tracing, the migrated database, the
+// HTTP server with its event routes and the outbox relay, stopped in reverse order (the relay
+// outlives the HTTP server, so events handled by the last requests still leave).
 func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
-	log.Info("config loaded", "config", platformconfig.LogValue(cfg))
-
-	shutdownTracing, err := telemetry.Setup(ctx, contract.AppID, cfg.OTLPEndpoint)
+	rt, err := platform.Start(ctx, contract.AppID, cfg.Common, platform.Database{URL: cfg.DatabaseURL, Migrations: migrations.FS}, log)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		flushCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := shutdownTracing(flushCtx); err != nil {
-			log.Warn("flushing traces failed", "error", err)
-		}
-	}()
-
-	pool, err := pgdb.Open(ctx, cfg.DatabaseURL)
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
-	if err := pgdb.Migrate(ctx, pool, migrations.FS, log); err != nil {
-		return err
-	}
-
-	sidecar := dapr.New(dapr.Config{Host: cfg.DaprHost, HTTPPort: cfg.DaprHTTPPort, GRPCPort: cfg.DaprGRPCPort, APIToken: cfg.DaprAPIToken}, log)
-	defer sidecar.Close()
-	svc := New(cfg, Deps{Pool: pool, Provider: simprovider.New(cfg.DeclineAbove), Logger: log})
-	svc.Server.AddReadyCheck("dapr", sidecar.Outbound)
-
-	// The relay outlives the HTTP server: events handled by the last requests still leave.
-	relayCtx, stopRelay := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopRelay()
-	relay := outbox.NewRelay(pool, sidecar, outbox.RelayOptions{Source: contract.AppID, Logger: log})
-	relayDone := make(chan error, 1)
-	go func() { relayDone <- relay.Run(relayCtx) }()
-
-	serveErr := svc.Server.Run(ctx)
-	stopRelay()
-	relayErr := <-relayDone
-	if serveErr != nil || relayErr != nil {
-		return errors.Join(serveErr, relayErr)
-	}
-	log.Info("payment service stopped")
-	return nil
+	defer rt.Close()
+	svc := New(cfg, Deps{Pool: rt.Pool, Provider: simprovider.New(cfg.DeclineAbove), Logger: log})
+	svc.Server.AddReadyCheck("dapr", rt.Sidecar.Outbound)
+	return platform.Serve(ctx, svc.Server, log, rt.Relay(contract.AppID))
 }
