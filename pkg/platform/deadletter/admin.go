@@ -1,10 +1,12 @@
 package deadletter
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 
@@ -72,7 +74,7 @@ func (a admin) get(c echo.Context) error {
 
 func (a admin) replay(c echo.Context) error {
 	var req replayRequest
-	if c.Request().ContentLength != 0 {
+	if hasBody(c.Request()) {
 		if err := httpserver.BindJSON(c, &req); err != nil {
 			return err
 		}
@@ -82,6 +84,26 @@ func (a admin) replay(c echo.Context) error {
 		return publicError(err)
 	}
 	return c.JSON(http.StatusOK, letterResponse{DeadLetter: l})
+}
+
+// hasBody reports whether r carries a body. The Dapr sidecar forwards an empty body of a service
+// invocation with an unknown length (-1), so the body is peeked when the length is unknown.
+func hasBody(r *http.Request) bool {
+	if r.ContentLength >= 0 {
+		return r.ContentLength > 0
+	}
+	br := bufio.NewReader(r.Body)
+	if _, err := br.Peek(1); err != nil {
+		return false
+	}
+	r.Body = peekedBody{Reader: br, Closer: r.Body}
+	return true
+}
+
+// peekedBody is a request body whose start was read into Reader.
+type peekedBody struct {
+	io.Reader
+	io.Closer
 }
 
 // parseFilter reads limit (1 to MaxLimit, DefaultLimit when absent) and pending.

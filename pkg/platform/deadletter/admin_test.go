@@ -47,6 +47,7 @@ func TestAdmin(t *testing.T) {
 		method     string
 		target     string
 		body       string
+		noLength   bool // the body's length is unknown, as when the sidecar forwards a request
 		wantStatus int
 		wantCode   string // error code, for errors
 		check      func(t *testing.T, body []byte)
@@ -104,6 +105,9 @@ func TestAdmin(t *testing.T) {
 		{name: "replay with data not an object", method: http.MethodPost, target: "/admin/deadletters/" + letters["ok"].ID + "/replay", body: `{"data":[1]}`, wantStatus: http.StatusBadRequest, wantCode: "invalid_data"},
 		{name: "replay with unknown field", method: http.MethodPost, target: "/admin/deadletters/" + letters["ok"].ID + "/replay", body: `{"date":{}}`, wantStatus: http.StatusBadRequest, wantCode: "unknown_field"},
 		{name: "replay unknown", method: http.MethodPost, target: "/admin/deadletters/7a0b6b7e-7d1c-4c3e-9b1a-8f3c9d0e1f2a/replay", wantStatus: http.StatusNotFound, wantCode: "not_found"},
+		{name: "replay without body, length unknown", method: http.MethodPost, target: "/admin/deadletters/" + letters["ok"].ID + "/replay", noLength: true, wantStatus: http.StatusOK},
+		{name: "replay still invalid, length unknown", method: http.MethodPost, target: "/admin/deadletters/" + letters["permanent"].ID + "/replay",
+			body: `{"data":{"orderId":"order-1"}}`, noLength: true, wantStatus: http.StatusUnprocessableEntity, wantCode: "replay_failed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -111,7 +115,13 @@ func TestAdmin(t *testing.T) {
 			if tt.body != "" {
 				body = strings.NewReader(tt.body)
 			}
+			if tt.noLength {
+				body = io.MultiReader(strings.NewReader(tt.body)) // hides the length from NewRequest
+			}
 			req := httptest.NewRequest(tt.method, tt.target, body)
+			if tt.noLength {
+				req.ContentLength = -1
+			}
 			if tt.body != "" {
 				req.Header.Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
 			}
