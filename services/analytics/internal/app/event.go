@@ -24,7 +24,7 @@ type Event struct {
 	Amount     int64 // minor units: the order's total or the payment's amount
 	Currency   string
 	OccurredAt time.Time
-	Status     string          // order.status.changed: the order's new status
+	Status     string          // order.status.changed: the order's new status ("" when it did not change)
 	Data       json.RawMessage // the event's data, as a JSON object
 }
 
@@ -86,7 +86,9 @@ func Decode(ce events.CloudEvent) (Event, error) {
 		var d events.OrderStatusChanged
 		err = decodeValid(ce, &d)
 		ev.OrderID, ev.CustomerID, ev.Amount, ev.Currency, own = d.OrderID, d.CustomerID, d.TotalAmount, d.Currency, d.ChangedAt
-		ev.Status = d.To
+		if d.From != d.To { // cancelled → cancelled (a refund request after a late payment) changes no status
+			ev.Status = d.To
+		}
 	case events.TypePaymentCompleted:
 		var d events.PaymentCompleted
 		err = decodeValid(ce, &d)

@@ -45,6 +45,12 @@ func TestDecode(t *testing.T) {
 			want: app.Event{ID: "e2", Type: events.TypeOrderStatusChanged, OrderID: "o-1", CustomerID: "c-1", Amount: 2500, Currency: "EUR", OccurredAt: at, Status: "paid"},
 		},
 		{
+			name: "status unchanged (refund request of a cancelled order) counts no status",
+			ce: cloudEvent(t, "e2b", events.TypeOrderStatusChanged, events.OrderStatusChanged{SchemaVersion: 1, OrderID: "o-1", CustomerID: "c-1",
+				From: "cancelled", To: "cancelled", Reason: "payment completed after cancellation: refund requested", TotalAmount: 2500, Currency: "EUR", Version: 3, ChangedAt: at}, nil),
+			want: app.Event{ID: "e2b", Type: events.TypeOrderStatusChanged, OrderID: "o-1", CustomerID: "c-1", Amount: 2500, Currency: "EUR", OccurredAt: at},
+		},
+		{
 			name: "payment completed",
 			ce: cloudEvent(t, "e3", events.TypePaymentCompleted, events.PaymentCompleted{SchemaVersion: 1, PaymentID: "p-1", OrderID: "o-1",
 				CustomerID: "c-1", Amount: 2500, Currency: "EUR", Version: 1, CompletedAt: at}, nil),
