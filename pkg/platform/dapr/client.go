@@ -45,7 +45,13 @@ func New(cfg Config, log *slog.Logger) *Client {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Client{cfg: cfg, log: log, http: &http.Client{Timeout: 10 * time.Second}}
+	return &Client{cfg: cfg, log: log, http: &http.Client{
+		// A backstop only: callers bound each call with their context.
+		Timeout: 30 * time.Second,
+		// A callee's redirect is for the caller to judge; its Location must never steer the
+		// request elsewhere.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
 }
 
 // HTTPBase is the sidecar's HTTP API root, e.g. http://127.0.0.1:3500.
@@ -165,7 +171,7 @@ func (c *Client) InvokeRequest(ctx context.Context, method, appID, path string, 
 	return req, nil
 }
 
-// Do sends a request built by InvokeRequest with the client's HTTP client.
+// Do sends a request built by InvokeRequest. Redirects are returned, not followed.
 func (c *Client) Do(req *http.Request) (*http.Response, error) {
 	return c.http.Do(req)
 }

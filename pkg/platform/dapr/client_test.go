@@ -100,3 +100,27 @@ func closedPort(t *testing.T) int {
 	require.NoError(t, l.Close())
 	return p
 }
+
+func TestDoDoesNotFollowRedirects(t *testing.T) {
+	var followed atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/elsewhere" {
+			followed.Store(true)
+			return
+		}
+		http.Redirect(w, r, "/elsewhere", http.StatusFound)
+	}))
+	defer srv.Close()
+	host, port, err := net.SplitHostPort(srv.Listener.Addr().String())
+	require.NoError(t, err)
+	p, _ := strconv.Atoi(port)
+	c := dapr.New(dapr.Config{Host: host, HTTPPort: p}, nil)
+
+	req, err := c.InvokeRequest(context.Background(), http.MethodGet, "order", "/orders", nil)
+	require.NoError(t, err)
+	resp, err := c.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusFound, resp.StatusCode)
+	assert.False(t, followed.Load())
+}

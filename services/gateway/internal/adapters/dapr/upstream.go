@@ -26,10 +26,13 @@ const MaxResponseBytes = 8 << 20
 // passedHeaders are the response headers a service may hand to the client through the gateway.
 var passedHeaders = []string{"Content-Type", "Location", "Idempotent-Replayed", "Retry-After"}
 
-// Invoker builds service-invocation requests: pkg/platform/dapr.Client, whose Config (DAPR_HOST,
-// DAPR_HTTP_PORT) locates the sidecar and whose API token it sends as dapr-api-token.
+// Invoker builds and sends service-invocation requests: pkg/platform/dapr.Client, whose Config
+// (DAPR_HOST, DAPR_HTTP_PORT) locates the sidecar, whose API token it sends as dapr-api-token,
+// and whose Do never follows redirects (a service's 3xx is the gateway's to judge, and a
+// Location must never steer the gateway elsewhere).
 type Invoker interface {
 	InvokeRequest(ctx context.Context, method, appID, path string, body []byte) (*http.Request, error)
+	Do(req *http.Request) (*http.Response, error)
 }
 
 var _ Invoker = (*dapr.Client)(nil)
@@ -37,19 +40,11 @@ var _ Invoker = (*dapr.Client)(nil)
 // Upstream implements app.Upstream through the sidecar.
 type Upstream struct {
 	invoker Invoker
-	http    *http.Client
 }
 
-// New returns an Upstream whose requests invoker builds. They are sent by an HTTP client that
-// never follows redirects (a service's 3xx is the gateway's to judge, and a Location must never
-// steer the gateway elsewhere); the caller's context bounds each call.
+// New returns an Upstream calling through invoker; the caller's context bounds each call.
 func New(invoker Invoker) *Upstream {
-	return &Upstream{
-		invoker: invoker,
-		http: &http.Client{
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
-	}
+	return &Upstream{invoker: invoker}
 }
 
 // sidecarError is the body the sidecar answers with on its own behalf, e.g.
@@ -80,7 +75,7 @@ func (u *Upstream) Call(ctx context.Context, c app.Call) (app.Response, error) {
 	}
 	otel.GetTextMapPropagator().Inject(ctx, propagation.HeaderCarrier(req.Header))
 
-	resp, err := u.http.Do(req)
+	resp, err := u.invoker.Do(req)
 	if err != nil {
 		return app.Response{}, err
 	}
