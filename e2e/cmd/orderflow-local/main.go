@@ -149,9 +149,9 @@ func printUsage(s *localstack.Stack) {
 	fmt.Printf(`
 Orderflow is running: gateway %[1]s   (logs: %[3]s; Ctrl-C stops everything)
 
-Place an order:
+Place an order (a new Idempotency-Key per order: repeating a key returns the first answer):
   curl -sS -X POST %[1]s/orders \
-    -H 'Content-Type: application/json' -H 'X-API-Key: %[2]s' -H 'Idempotency-Key: demo-1' \
+    -H 'Content-Type: application/json' -H 'X-API-Key: %[2]s' -H "Idempotency-Key: demo-$RANDOM" \
     -d '{"customerId":"c-1","currency":"EUR","items":[{"productId":"p-1","quantity":2,"unitPrice":1250}]}'
 
 Read it back (a moment later its status is "paid"):
