@@ -98,6 +98,16 @@ func (s *localSystem) DB(t testing.TB, service string) *pgxpool.Pool {
 	return pool
 }
 
+func (s *localSystem) Kill(t testing.TB, service string) {
+	t.Helper()
+	require.NoError(t, s.stack.Kill(service))
+}
+
+func (s *localSystem) Start(t testing.TB, service string) {
+	t.Helper()
+	require.NoError(t, s.stack.StartService(context.Background(), service))
+}
+
 func (s *localSystem) Broker(t testing.TB) *redis.Client {
 	return daprtest.RedisClient(t, s.redisDB)
 }

@@ -60,6 +60,12 @@ func Run(t *testing.T, sys System) {
 		{"poison event is dead-lettered and replayed", s.poisonEvent},
 		{"50 concurrent orders", s.concurrentOrders},
 	}
+	if f, ok := sys.(Faults); ok {
+		scenarios = append(scenarios, struct {
+			name string
+			fn   func(t *testing.T)
+		}{"payment down: orders accepted, each paid once after its restart", func(t *testing.T) { s.paymentDown(t, f) }})
+	}
 	for _, sc := range scenarios {
 		t.Run(sc.name, sc.fn)
 	}
@@ -695,4 +701,37 @@ func assertErrorBody(t *testing.T, resp response) *errorBody {
 	assert.NotEmpty(t, e.Error.Code, "error code: %s", resp)
 	assert.NotEmpty(t, e.Error.Message, "error message: %s", resp)
 	return &e
+}
+
+// While the payment service and its sidecar are down, the gateway still accepts orders; they
+// wait as pending on the broker and are each paid exactly once when payment is back.
+func (s *suite) paymentDown(t *testing.T, f Faults) {
+	const n = 5
+	customer, cur := s.customer("payment-down"), s.cur.next()
+	req := s.order(customer, cur)
+	s.quiet(t) // nothing in flight for payment: the kill loses no delivery in progress
+	f.Kill(t, Payment)
+	restarted := false
+	t.Cleanup(func() {
+		if !restarted {
+			f.Start(t, Payment)
+		}
+	})
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = s.api.placeOrder(t, req).OrderID
+	}
+	time.Sleep(time.Second)
+	for _, id := range ids {
+		o, err := s.api.order(id)
+		require.NoError(t, err)
+		assert.Equal(t, "pending", o.Status, "nobody charges while payment is down")
+	}
+	f.Start(t, Payment)
+	restarted = true
+	for _, id := range ids {
+		s.waitStatus(t, id, "paid")
+		s.onePayment(t, id, "completed")
+	}
+	s.waitAnalytics(t, cur, stats{OrdersCreated: n, OrdersPaid: n, Revenue: n * req.total()})
 }

@@ -45,3 +45,11 @@ type System interface {
 	// sidecars' pub/sub component uses), closed when t ends.
 	Broker(t testing.TB) *redis.Client
 }
+
+// Faults is implemented by systems that can take a service down and bring it back; the suite
+// then also runs its fault scenarios. Kill ends the service and its sidecar at once (SIGKILL,
+// as a crash of its pod); Start starts both again and returns when the service is ready.
+type Faults interface {
+	Kill(t testing.TB, service string)
+	Start(t testing.TB, service string)
+}
