@@ -76,8 +76,14 @@ func (s *Service) OrderCreated(ctx context.Context, ev Event, d events.OrderCrea
 	return s.notify(ctx, ev, d.OrderID, d.CustomerID, d)
 }
 
-// OrderStatusChanged notifies the customer of the order's new status.
+// OrderStatusChanged notifies the customer of the order's new status. A change to the status
+// the order already had (the order service repeats a cancellation to have a late payment
+// refunded) tells the customer nothing: the event is recorded as processed, with no message.
 func (s *Service) OrderStatusChanged(ctx context.Context, ev Event, d events.OrderStatusChanged) error {
+	if d.From == d.To {
+		_, err := s.store.Record(ctx, ev.ID, nil)
+		return err
+	}
 	return s.notify(ctx, ev, d.OrderID, d.CustomerID, d)
 }
 

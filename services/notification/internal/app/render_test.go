@@ -122,14 +122,16 @@ func TestRenderUnknownType(t *testing.T) {
 
 // recordingStore remembers what the use cases record.
 type recordingStore struct {
+	events   []string // event ids recorded as processed
 	recorded []app.Notification
 	err      error
 }
 
-func (s *recordingStore) Record(_ context.Context, _ string, ns []app.Notification) (bool, error) {
+func (s *recordingStore) Record(_ context.Context, eventID string, ns []app.Notification) (bool, error) {
 	if s.err != nil {
 		return false, s.err
 	}
+	s.events = append(s.events, eventID)
 	s.recorded = append(s.recorded, ns...)
 	return true, nil
 }
@@ -152,6 +154,15 @@ func TestNotifyRecordsOneEmailToTheCustomer(t *testing.T) {
 	assert.Equal(t, "c-1", n.Recipient)
 	assert.Equal(t, app.ChannelEmail, n.Channel)
 	assert.Equal(t, "Order o-1 cancelled: card declined", n.Subject)
+}
+
+func TestRepeatedStatusIsRecordedWithoutAMessage(t *testing.T) {
+	store := &recordingStore{}
+	d := statusChanged("cancelled", "payment completed after cancellation: refund requested")
+	d.From = "cancelled"
+	require.NoError(t, app.New(store).OrderStatusChanged(context.Background(), app.Event{ID: "ev-2", Type: events.TypeOrderStatusChanged}, d))
+	assert.Equal(t, []string{"ev-2"}, store.events, "the event is processed")
+	assert.Empty(t, store.recorded, "the customer already knows the order is cancelled")
 }
 
 func TestNotifyRejectsNUL(t *testing.T) {
