@@ -4,6 +4,8 @@ go 1.26.4
 
 require (
 	github.com/orderflow/orderflow/pkg v0.0.0
+	github.com/orderflow/orderflow/services/analytics v0.0.0
+	github.com/orderflow/orderflow/services/gateway v0.0.0
 	github.com/orderflow/orderflow/services/notification v0.0.0
 	github.com/orderflow/orderflow/services/order v0.0.0
 	github.com/orderflow/orderflow/services/payment v0.0.0
@@ -115,6 +117,8 @@ require (
 // The workspace's own modules, by path (GOWORK=off builds too).
 replace (
 	github.com/orderflow/orderflow/pkg => ../pkg
+	github.com/orderflow/orderflow/services/analytics => ../services/analytics
+	github.com/orderflow/orderflow/services/gateway => ../services/gateway
 	github.com/orderflow/orderflow/services/notification => ../services/notification
 	github.com/orderflow/orderflow/services/order => ../services/order
 	github.com/orderflow/orderflow/services/payment => ../services/payment

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -66,6 +67,9 @@ type Checker struct {
 	// AllowedImages lists the exact image references (pinned tags) allowed for containers that
 	// are not apps: the apps run their skaffold artifacts.
 	AllowedImages []string
+	// Public lists the apps reachable from outside the cluster in production (a LoadBalancer
+	// Service or an Ingress backend). No other app is ever exposed.
+	Public []string
 }
 
 // problems collects every failure of a check, so one run reports them all.
@@ -76,7 +80,8 @@ func (p *problems) addf(format string, args ...any) { *p = append(*p, fmt.Errorf
 func (p problems) err() error { return errors.Join(p...) }
 
 // Common checks what every overlay must satisfy: the apps' Deployments and Services, every
-// workload's hardening and images, the pub/sub component's scopes and the subscriptions.
+// workload's hardening and images, no internal app exposed, the pub/sub component's scopes and
+// the subscriptions.
 func (c Checker) Common(m *Manifests) error {
 	var p problems
 	for _, app := range c.Apps {
@@ -92,9 +97,50 @@ func (c Checker) Common(m *Manifests) error {
 			}
 		}
 	}
+	for _, svc := range m.Services {
+		if svc.Spec.Type != corev1.ServiceTypeClusterIP && svc.Spec.Type != "" && !slices.Contains(c.Public, svc.Name) {
+			p.addf("Service/%s: type %s exposes it outside the cluster; only %v may be", svc.Name, svc.Spec.Type, c.Public)
+		}
+	}
+	for _, ing := range m.Ingresses {
+		for _, backend := range ingressBackends(ing) {
+			if !slices.Contains(c.Public, backend) {
+				p.addf("Ingress/%s: exposes Service %s outside the cluster; only %v may be", ing.Name, backend, c.Public)
+			}
+		}
+	}
 	c.checkPubSub(&p, m)
 	c.checkSubscriptions(&p, m)
 	return p.err()
+}
+
+func ingressBackends(ing *networkingv1.Ingress) []string {
+	var names []string
+	if b := ing.Spec.DefaultBackend; b != nil && b.Service != nil {
+		names = append(names, b.Service.Name)
+	}
+	for _, rule := range ing.Spec.Rules {
+		if rule.HTTP == nil {
+			continue
+		}
+		for _, path := range rule.HTTP.Paths {
+			if path.Backend.Service != nil {
+				names = append(names, path.Backend.Service.Name)
+			}
+		}
+	}
+	return names
+}
+
+// exposed reports whether a Service is reachable from outside the cluster: of type
+// LoadBalancer, or the backend of an Ingress.
+func exposed(m *Manifests, svc string) bool {
+	if s := m.Service(svc); s != nil && s.Spec.Type == corev1.ServiceTypeLoadBalancer {
+		return true
+	}
+	return slices.ContainsFunc(m.Ingresses, func(ing *networkingv1.Ingress) bool {
+		return slices.Contains(ingressBackends(ing), svc)
+	})
 }
 
 func (c Checker) app(id string) (App, bool) {
@@ -506,14 +552,19 @@ func ptrValue[T any](v *T) any {
 	return *v
 }
 
-// Prod checks the production overlay: no Redis pub/sub, at least two replicas per app with one
-// HorizontalPodAutoscaler and one PodDisruptionBudget each, and no Secret with a value (they
-// are created outside the repository).
+// Prod checks the production overlay: the public apps exposed, no Redis pub/sub, at least two
+// replicas per app with one HorizontalPodAutoscaler and one PodDisruptionBudget each, and no
+// Secret with a value (they are created outside the repository).
 func (c Checker) Prod(m *Manifests) error {
 	var p problems
 	for _, comp := range m.Components {
 		if comp.Spec.Type == "pubsub.redis" {
 			p.addf("Component/%s: Redis pub/sub in production", comp.Metadata.Name)
+		}
+	}
+	for _, app := range c.Public {
+		if !exposed(m, app) {
+			p.addf("app %s: not exposed (no LoadBalancer Service, no Ingress)", app)
 		}
 	}
 	for _, s := range m.Secrets {

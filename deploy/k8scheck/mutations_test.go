@@ -157,6 +157,20 @@ func TestBreakingAnInvariantFails(t *testing.T) {
 			"Deployment/analytics: replicas 1, want at least 2",
 		},
 		{
+			"an internal service exposed", prodOverlay,
+			edit("Service", "payment", func(u *unstructured.Unstructured) {
+				setString(t, u, "LoadBalancer", "spec", "type")
+			}),
+			"Service/payment: type LoadBalancer exposes it outside the cluster; only [gateway] may be",
+		},
+		{
+			"the gateway not exposed in production", prodOverlay,
+			edit("Service", "gateway", func(u *unstructured.Unstructured) {
+				setString(t, u, "ClusterIP", "spec", "type")
+			}),
+			"app gateway: not exposed (no LoadBalancer Service, no Ingress)",
+		},
+		{
 			"a production Secret with a value", prodOverlay,
 			with(`{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "leak"}, "stringData": {"url": "postgres://u:p@db/orders"}}`),
 			"Secret/leak: carries literal data",
@@ -251,4 +265,17 @@ func setEnv(t *testing.T, u *unstructured.Unstructured, env map[string]any) {
 	vars, _, _ := unstructured.NestedSlice(containers[0].(map[string]any), "env")
 	vars = slices.DeleteFunc(vars, func(v any) bool { return v.(map[string]any)["name"] == env["name"] })
 	setContainerField(t, u, append(vars, env), "env")
+}
+
+// The alternative deploy/k8s/README.md documents for exposing the gateway: a ClusterIP Service
+// behind an Ingress passes the same checks.
+func TestIngressInsteadOfLoadBalancer(t *testing.T) {
+	objs := render(t, prodOverlay)
+	objs = edit("Service", "gateway", func(u *unstructured.Unstructured) {
+		setString(t, u, "ClusterIP", "spec", "type")
+	})(t, objs)
+	objs = with(`{"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "gateway"},
+		"spec": {"rules": [{"host": "api.example.com", "http": {"paths": [{"path": "/", "pathType": "Prefix",
+		"backend": {"service": {"name": "gateway", "port": {"number": 8080}}}}]}}]}}`)(t, objs)
+	require.NoError(t, checkOverlay(t, prodOverlay, objs))
 }

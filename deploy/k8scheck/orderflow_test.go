@@ -2,7 +2,6 @@ package k8scheck_test
 
 import (
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +12,8 @@ import (
 	"github.com/orderflow/orderflow/deploy/k8scheck"
 	"github.com/orderflow/orderflow/pkg/events"
 	"github.com/orderflow/orderflow/pkg/platform/daprtest"
+	analytics "github.com/orderflow/orderflow/services/analytics/contract"
+	gateway "github.com/orderflow/orderflow/services/gateway/contract"
 	notification "github.com/orderflow/orderflow/services/notification/contract"
 	order "github.com/orderflow/orderflow/services/order/contract"
 	payment "github.com/orderflow/orderflow/services/payment/contract"
@@ -31,12 +32,12 @@ const (
 )
 
 // checker checks Orderflow's manifests against the services' contracts.
-func checker(t *testing.T) k8scheck.Checker {
-	return k8scheck.Checker{Apps: apps(t), PubSubName: events.PubSubName, AllowedImages: allowedImages}
+func checker() k8scheck.Checker {
+	return k8scheck.Checker{Apps: apps(), PubSubName: events.PubSubName, AllowedImages: allowedImages, Public: []string{gateway.AppID}}
 }
 
 // apps describes the five services from their contract packages.
-func apps(t *testing.T) []k8scheck.App {
+func apps() []k8scheck.App {
 	return []k8scheck.App{
 		{
 			ID: order.AppID, Port: order.DefaultPort, Image: image(order.AppID),
@@ -58,41 +59,15 @@ func apps(t *testing.T) []k8scheck.App {
 				notification.PathOrdersDeadLetters, notification.PathPaymentsDeadLetters,
 			},
 		},
-		appFromDeployFilesUntilContract(t, "analytics"),
-		appFromDeployFilesUntilContract(t, "gateway"),
+		{
+			ID: analytics.AppID, Port: analytics.DefaultPort, Image: image(analytics.AppID),
+			Publishes: analytics.Publishes, Consumes: withoutDeadLetters(analytics.Consumes), DeadLetterTopics: analytics.DeadLetterTopics,
+			Paths: []string{analytics.PathBulkOrders, analytics.PathBulkPayments, analytics.PathOrdersDeadLetters, analytics.PathPaymentsDeadLetters},
+		},
+		// The gateway publishes and consumes nothing, so it serves no subscription path, and its
+		// contract declares no port: its app-port is checked against its container and probes.
+		{ID: gateway.AppID, Image: image(gateway.AppID), Publishes: gateway.Publishes, Consumes: gateway.Consumes},
 	}
-}
-
-// appFromDeployFilesUntilContract describes a service whose contract package has not landed
-// yet from what deploy/dapr says about it: its topics from the scopes of
-// deploy/dapr/components/local/pubsub.yaml and its paths from deploy/dapr/subscriptions. The
-// scope and route checks are then only as good as those files; switch the service to its
-// contract package (as above) as soon as services/<id>/contract exists.
-func appFromDeployFilesUntilContract(t *testing.T, id string) k8scheck.App {
-	t.Helper()
-	local := localPubSub(t)
-	pub, err := k8scheck.TopicScopes(local.Value(k8scheck.PublishingScopes))
-	require.NoError(t, err)
-	sub, err := k8scheck.TopicScopes(local.Value(k8scheck.SubscriptionScopes))
-	require.NoError(t, err)
-	app := k8scheck.App{ID: id, Image: image(id), Consumes: withoutDeadLetters(sub[id])}
-	for _, topic := range app.Consumes {
-		app.DeadLetterTopics = append(app.DeadLetterTopics, events.DeadLetterTopic(topic, id))
-	}
-	app.Publishes = withoutDeadLetters(pub[id])
-	objs, err := k8scheck.Render(repoPath(t, "deploy/dapr"))
-	require.NoError(t, err)
-	for _, u := range objs {
-		if u.GetKind() == "Subscription" && slices.Contains(stringSlice(u, "scopes"), id) {
-			var paths []string
-			for _, rule := range nestedSlice(u, "spec", "routes", "rules") {
-				paths = append(paths, rule.(map[string]any)["path"].(string))
-			}
-			def, _, _ := unstructured.NestedString(u.Object, "spec", "routes", "default")
-			app.Paths = append(app.Paths, append(paths, def)...)
-		}
-	}
-	return app
 }
 
 func image(app string) string { return "orderflow/" + app }
@@ -116,16 +91,6 @@ func routePaths[R any](routes []R, methodPath func(R) (string, string)) []string
 		}
 	}
 	return paths
-}
-
-func stringSlice(u *unstructured.Unstructured, fields ...string) []string {
-	s, _, _ := unstructured.NestedStringSlice(u.Object, fields...)
-	return s
-}
-
-func nestedSlice(u *unstructured.Unstructured, fields ...string) []any {
-	s, _, _ := unstructured.NestedSlice(u.Object, fields...)
-	return s
 }
 
 func repoPath(t *testing.T, rel string) string {

@@ -29,7 +29,7 @@ func checkOverlay(t *testing.T, overlay string, objs []*unstructured.Unstructure
 	if err != nil {
 		return err
 	}
-	c := checker(t)
+	c := checker()
 	errs := []error{c.Common(m)}
 	switch overlay {
 	case devOverlay:

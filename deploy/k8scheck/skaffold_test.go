@@ -34,8 +34,8 @@ func TestSkaffoldConfig(t *testing.T) {
 	assert.Regexp(t, `^skaffold/v4`, cfg.APIVersion)
 
 	t.Run("one artifact per service from the shared Dockerfile", func(t *testing.T) {
-		require.Len(t, cfg.Build.Artifacts, len(apps(t)))
-		for _, app := range apps(t) {
+		require.Len(t, cfg.Build.Artifacts, len(apps()))
+		for _, app := range apps() {
 			a := cfg.Artifact(app.Image)
 			require.NotNil(t, a, "no artifact %s", app.Image)
 			assert.Equal(t, ".", a.Context, app.ID)
@@ -94,7 +94,7 @@ func TestSkaffoldCLI(t *testing.T) {
 			require.NoError(t, err)
 			require.NoError(t, checkOverlay(t, overlay, objs))
 			assert.ElementsMatch(t, ids(render(t, overlay)), ids(objs), "skaffold renders what kustomize renders")
-			for _, app := range apps(t) {
+			for _, app := range apps() {
 				assert.Regexp(t, "^"+regexp.QuoteMeta(app.Image)+":[^:]+$", containerImage(t, objs, app.ID), "%s tagged by skaffold", app.ID)
 			}
 		})
