@@ -33,7 +33,7 @@ func DaprCRDDir(version string) (string, error) {
 	cmd := exec.Command("go", "mod", "download", "-json", DaprModule+"@"+version)
 	// Outside any module or workspace, so that nothing of ours is read or changed.
 	cmd.Dir = os.TempDir()
-	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod")
+	cmd.Env = append(os.Environ(), "GOWORK=off")
 	out, err := cmd.Output()
 	var info struct{ Dir, Error string }
 	if jerr := json.Unmarshal(out, &info); jerr != nil || info.Error != "" || info.Dir == "" {
