@@ -2,7 +2,6 @@ package k8scheck_test
 
 import (
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 
@@ -11,6 +10,7 @@ import (
 
 	"github.com/orderflow/orderflow/deploy/k8scheck"
 	"github.com/orderflow/orderflow/pkg/events"
+	"github.com/orderflow/orderflow/pkg/platform/contract"
 	"github.com/orderflow/orderflow/pkg/platform/daprtest"
 	analytics "github.com/orderflow/orderflow/services/analytics/contract"
 	gateway "github.com/orderflow/orderflow/services/gateway/contract"
@@ -36,62 +36,23 @@ func checker() k8scheck.Checker {
 	return k8scheck.Checker{Apps: apps(), PubSubName: events.PubSubName, AllowedImages: allowedImages, Public: []string{gateway.AppID}}
 }
 
-// apps describes the five services from their contract packages.
+// specs are the five services' contracts: every check iterates over this one list.
+var specs = []contract.Service{order.Spec, payment.Spec, notification.Spec, analytics.Spec, gateway.Spec}
+
+// apps describes the five services from their contracts.
 func apps() []k8scheck.App {
-	return []k8scheck.App{
-		{
-			ID: order.AppID, Port: order.DefaultPort, Image: image(order.AppID),
-			Publishes: order.Publishes, Consumes: withoutDeadLetters(order.Consumes), DeadLetterTopics: order.DeadLetterTopics,
-			Paths: []string{order.PathPaymentCompleted, order.PathPaymentFailed, order.PathPaymentsOther, order.PathPaymentsDeadLetters},
-		},
-		{
-			ID: payment.AppID, Port: payment.DefaultPort, Image: image(payment.AppID),
-			Publishes: payment.Publishes, Consumes: withoutDeadLetters(payment.Consumes),
-			DeadLetterTopics: []string{payment.OrdersDeadLetterTopic},
-			Paths:            routePaths(payment.Routes, func(r payment.Route) (string, string) { return r.Method, r.Path }),
-		},
-		{
-			ID: notification.AppID, Port: notification.DefaultPort, Image: image(notification.AppID),
-			Publishes: notification.Publishes, Consumes: withoutDeadLetters(notification.Consumes), DeadLetterTopics: notification.DeadLetterTopics,
-			Paths: []string{
-				notification.PathOrderCreated, notification.PathOrderStatusChanged, notification.PathOrdersOther,
-				notification.PathPaymentCompleted, notification.PathPaymentFailed, notification.PathPaymentRefunded, notification.PathPaymentsOther,
-				notification.PathOrdersDeadLetters, notification.PathPaymentsDeadLetters,
-			},
-		},
-		{
-			ID: analytics.AppID, Port: analytics.DefaultPort, Image: image(analytics.AppID),
-			Publishes: analytics.Publishes, Consumes: withoutDeadLetters(analytics.Consumes), DeadLetterTopics: analytics.DeadLetterTopics,
-			Paths: []string{analytics.PathBulkOrders, analytics.PathBulkPayments, analytics.PathOrdersDeadLetters, analytics.PathPaymentsDeadLetters},
-		},
-		// The gateway publishes and consumes nothing, so it serves no subscription path, and its
-		// contract declares no port: its app-port is checked against its container and probes.
-		{ID: gateway.AppID, Image: image(gateway.AppID), Publishes: gateway.Publishes, Consumes: gateway.Consumes},
-	}
-}
-
-func image(app string) string { return "orderflow/" + app }
-
-func withoutDeadLetters(topics []string) []string {
-	var out []string
-	for _, t := range topics {
-		if !strings.HasSuffix(t, ".dlq") {
-			out = append(out, t)
+	out := make([]k8scheck.App, len(specs))
+	for i, s := range specs {
+		out[i] = k8scheck.App{
+			ID: s.AppID, Port: s.Port, Image: image(s.AppID),
+			Publishes: s.Publishes, Consumes: s.Consumes, DeadLetterTopics: s.DeadLetterTopics,
+			Paths: s.EventRoutes,
 		}
 	}
 	return out
 }
 
-// routePaths lists the paths of a contract's POST routes (subscription deliveries are POSTs).
-func routePaths[R any](routes []R, methodPath func(R) (string, string)) []string {
-	var paths []string
-	for _, r := range routes {
-		if method, path := methodPath(r); method == "POST" {
-			paths = append(paths, path)
-		}
-	}
-	return paths
-}
+func image(app string) string { return "orderflow/" + app }
 
 func repoPath(t *testing.T, rel string) string {
 	return filepath.Join(daprtest.RepoRoot(t), filepath.FromSlash(rel))

@@ -1,9 +1,15 @@
 // Package contract is the analytics service's public surface: its Dapr app id, the HTTP routes
 // it serves, the topics it consumes and the subscription paths of
-// deploy/dapr/subscriptions/analytics.yaml. Its router and the deploy checks use it.
+// deploy/dapr/subscriptions/analytics.yaml. Its router uses them; Spec gathers them for the
+// router's tests and the deploy checks.
 package contract
 
-import "github.com/orderflow/orderflow/pkg/events"
+import (
+	"net/http"
+
+	"github.com/orderflow/orderflow/pkg/events"
+	platformcontract "github.com/orderflow/orderflow/pkg/platform/contract"
+)
 
 // AppID is the Dapr app id and the consumer name of its dead letters.
 const AppID = "analytics"
@@ -28,16 +34,18 @@ const (
 	PathPaymentsDeadLetters = "/deadletters/payments"
 )
 
-// Consumes lists the topics the service subscribes to.
-var Consumes = []string{events.TopicOrders, events.TopicPayments}
-
-// Publishes lists the topics the service publishes to: none (dead letters are published by its
-// sidecar, to DeadLetterTopics).
-var Publishes = []string{}
-
-// DeadLetterTopics lists the dead-letter topics of the service's subscriptions, which it also
-// consumes (and which its sidecar publishes to).
-var DeadLetterTopics = []string{
-	events.DeadLetterTopic(events.TopicOrders, AppID),
-	events.DeadLetterTopic(events.TopicPayments, AppID),
+// Spec is the service's contract. It publishes nothing (dead letters are published by its
+// sidecar, to its DeadLetterTopics).
+var Spec = platformcontract.Service{
+	AppID: AppID,
+	Port:  DefaultPort,
+	Routes: append([]platformcontract.Route{
+		{Method: http.MethodGet, Path: RouteSummary},
+	}, platformcontract.DeadLetterAdminRoutes(AdminPrefix)...),
+	EventRoutes: []string{PathBulkOrders, PathBulkPayments, PathOrdersDeadLetters, PathPaymentsDeadLetters},
+	Consumes:    []string{events.TopicOrders, events.TopicPayments},
+	DeadLetterTopics: []string{
+		events.DeadLetterTopic(events.TopicOrders, AppID),
+		events.DeadLetterTopic(events.TopicPayments, AppID),
+	},
 }

@@ -1,14 +1,21 @@
-// Package contract describes the gateway from the outside: its app id, the apps it invokes through
-// Dapr, the routes it serves and its OpenAPI document. The gateway publishes and consumes no topic.
+// Package contract describes the gateway from the outside: its app id and port, the apps it
+// invokes through Dapr, the routes it serves (gathered in Spec) and its OpenAPI document. The
+// gateway publishes and consumes no topic.
 package contract
 
 import (
 	_ "embed"
 	"net/http"
+	"strings"
+
+	platformcontract "github.com/orderflow/orderflow/pkg/platform/contract"
 )
 
 // AppID is the gateway's Dapr app id.
 const AppID = "gateway"
+
+// DefaultPort is the HTTP port (APP_PORT).
+const DefaultPort = 8080
 
 // App ids of the services the gateway invokes through its sidecar.
 const (
@@ -21,12 +28,6 @@ const (
 // Upstreams lists every app the gateway invokes, in the order dead letters are gathered from them.
 var Upstreams = []string{OrderApp, PaymentApp, NotificationApp, AnalyticsApp}
 
-// Topics the gateway publishes and consumes: none.
-var (
-	Publishes []string
-	Consumes  []string
-)
-
 // Paths of the gateway's routes, in echo syntax.
 const (
 	PathOrders             = "/orders"
@@ -37,11 +38,14 @@ const (
 	PathPayments           = "/payments"
 	PathNotifications      = "/notifications"
 	PathAnalyticsSummary   = "/analytics/summary"
-	PathDeadLetters        = "/admin/deadletters"
-	PathDeadLetter         = "/admin/deadletters/:service/:id"
-	PathDeadLetterReplay   = "/admin/deadletters/:service/:id/replay"
+	PathDeadLetters        = AdminPrefix + "/deadletters"
+	PathDeadLetter         = AdminPrefix + "/deadletters/:service/:id"
+	PathDeadLetterReplay   = AdminPrefix + "/deadletters/:service/:id/replay"
 	PathOpenAPI            = "/openapi.yaml"
 )
+
+// AdminPrefix groups the admin routes, which need an admin API key (IsAdmin).
+const AdminPrefix = "/admin"
 
 // Headers of the gateway's API.
 const (
@@ -58,29 +62,30 @@ const (
 	HeaderRateLimitRemaining = "X-RateLimit-Remaining"
 )
 
-// Route is one method and path the gateway serves.
-type Route struct {
-	Method string
-	Path   string
-	// Admin routes need an admin API key.
-	Admin bool
+// Spec is the gateway's contract. Its Routes are the API that the OpenAPI document describes
+// (the document itself is served at PathOpenAPI without an API key). The gateway publishes and
+// consumes no topic, so it serves no event route.
+var Spec = platformcontract.Service{
+	AppID: AppID,
+	Port:  DefaultPort,
+	Routes: []platformcontract.Route{
+		{Method: http.MethodPost, Path: PathOrders},
+		{Method: http.MethodGet, Path: PathOrders},
+		{Method: http.MethodGet, Path: PathOrder},
+		{Method: http.MethodPut, Path: PathOrderStatus},
+		{Method: http.MethodGet, Path: PathOrderPayments},
+		{Method: http.MethodGet, Path: PathOrderNotifications},
+		{Method: http.MethodGet, Path: PathPayments},
+		{Method: http.MethodGet, Path: PathNotifications},
+		{Method: http.MethodGet, Path: PathAnalyticsSummary},
+		{Method: http.MethodGet, Path: PathDeadLetters},
+		{Method: http.MethodGet, Path: PathDeadLetter},
+		{Method: http.MethodPost, Path: PathDeadLetterReplay},
+	},
 }
 
-// Routes lists the API routes (not /healthz, /readyz, /metrics or /openapi.yaml).
-var Routes = []Route{
-	{Method: http.MethodPost, Path: PathOrders},
-	{Method: http.MethodGet, Path: PathOrders},
-	{Method: http.MethodGet, Path: PathOrder},
-	{Method: http.MethodPut, Path: PathOrderStatus},
-	{Method: http.MethodGet, Path: PathOrderPayments},
-	{Method: http.MethodGet, Path: PathOrderNotifications},
-	{Method: http.MethodGet, Path: PathPayments},
-	{Method: http.MethodGet, Path: PathNotifications},
-	{Method: http.MethodGet, Path: PathAnalyticsSummary},
-	{Method: http.MethodGet, Path: PathDeadLetters, Admin: true},
-	{Method: http.MethodGet, Path: PathDeadLetter, Admin: true},
-	{Method: http.MethodPost, Path: PathDeadLetterReplay, Admin: true},
-}
+// IsAdmin reports whether r is an admin route (under AdminPrefix): it needs an admin API key.
+func IsAdmin(r platformcontract.Route) bool { return strings.HasPrefix(r.Path, AdminPrefix+"/") }
 
 // OpenAPI is the gateway's OpenAPI 3.1 document, served at /openapi.yaml.
 //

@@ -1,13 +1,14 @@
 // Package contract is the order service's public surface: its Dapr app id, the HTTP routes it
 // serves (through Dapr service invocation), the topics it publishes and consumes and the
-// subscription paths of deploy/dapr/subscriptions/order.yaml. Its router and the deploy checks
-// use it.
+// subscription paths of deploy/dapr/subscriptions/order.yaml, gathered in Spec. Its router and
+// the deploy checks use it.
 package contract
 
 import (
 	"net/http"
 
 	"github.com/orderflow/orderflow/pkg/events"
+	platformcontract "github.com/orderflow/orderflow/pkg/platform/contract"
 )
 
 // AppID is the Dapr app id and the inbox consumer name.
@@ -28,21 +29,6 @@ const (
 	AdminPrefix = "/admin"
 )
 
-// Route is one method and path of the API.
-type Route struct {
-	Method string
-	Path   string
-}
-
-// Routes lists the order API (not /healthz, /readyz, /metrics, the subscription routes or the
-// dead-letter admin API under AdminPrefix). Every one requires the dapr-api-token header.
-var Routes = []Route{
-	{Method: http.MethodPost, Path: RouteOrders},
-	{Method: http.MethodGet, Path: RouteOrders},
-	{Method: http.MethodGet, Path: RouteOrder},
-	{Method: http.MethodPut, Path: RouteOrderStatus},
-}
-
 // HTTP headers of the API.
 const (
 	// HeaderClientID names the API client the gateway authenticated; idempotency keys are
@@ -62,15 +48,22 @@ const (
 	PathPaymentsDeadLetters = "/deadletters/payments"
 )
 
-// Publishes lists the topics the service publishes to (order.created, order.status.changed).
-var Publishes = []string{events.TopicOrders}
-
 // PublishedTypes lists the CloudEvent types the service publishes.
 var PublishedTypes = []string{events.TypeOrderCreated, events.TypeOrderStatusChanged}
 
-// Consumes lists the topics the service subscribes to.
-var Consumes = []string{events.TopicPayments}
-
-// DeadLetterTopics lists the dead-letter topics of the service's subscriptions, which it also
-// consumes (and which its sidecar publishes to).
-var DeadLetterTopics = []string{events.DeadLetterTopic(events.TopicPayments, AppID)}
+// Spec is the service's contract. Every route requires the dapr-api-token header.
+var Spec = platformcontract.Service{
+	AppID: AppID,
+	Port:  DefaultPort,
+	Routes: append([]platformcontract.Route{
+		{Method: http.MethodPost, Path: RouteOrders},
+		{Method: http.MethodGet, Path: RouteOrders},
+		{Method: http.MethodGet, Path: RouteOrder},
+		{Method: http.MethodPut, Path: RouteOrderStatus},
+	}, platformcontract.DeadLetterAdminRoutes(AdminPrefix)...),
+	EventRoutes: []string{PathPaymentCompleted, PathPaymentFailed, PathPaymentsOther, PathPaymentsDeadLetters},
+	// order.created and order.status.changed.
+	Publishes:        []string{events.TopicOrders},
+	Consumes:         []string{events.TopicPayments},
+	DeadLetterTopics: []string{events.DeadLetterTopic(events.TopicPayments, AppID)},
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/orderflow/orderflow/pkg/platform/config"
 	"github.com/orderflow/orderflow/pkg/platform/deadletter"
+	"github.com/orderflow/orderflow/services/gateway/contract"
 	gwconfig "github.com/orderflow/orderflow/services/gateway/internal/config"
 	"github.com/orderflow/orderflow/services/gateway/internal/domain"
 )
@@ -20,6 +21,7 @@ func TestLoadDefaults(t *testing.T) {
 	cfg, err := gwconfig.Load()
 
 	require.NoError(t, err)
+	assert.Equal(t, contract.DefaultPort, cfg.Port, "the contract's port")
 	assert.Equal(t, ":8080", cfg.Addr())
 	assert.Equal(t, 600, cfg.RateLimitPerMinute)
 	assert.Equal(t, "127.0.0.1:6379", cfg.RedisAddr)

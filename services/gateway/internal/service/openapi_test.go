@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
+	"github.com/orderflow/orderflow/pkg/platform/contract/contracttest"
 	"github.com/orderflow/orderflow/pkg/platform/daprtest"
 	"github.com/orderflow/orderflow/pkg/platform/pubsub/subscriptions"
 	"github.com/orderflow/orderflow/services/gateway/contract"
@@ -84,11 +85,12 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 		assert.Contains(t, served, r, "route documented in contract/openapi.yaml but not served")
 	}
 	var fromContract []string
-	for _, r := range contract.Routes {
-		fromContract = append(fromContract, r.Method+" "+r.Path)
+	for _, r := range contract.Spec.Routes {
+		fromContract = append(fromContract, r.String())
 	}
 	sort.Strings(fromContract)
-	assert.Equal(t, fromContract, served, "contract.Routes lists exactly the served routes")
+	assert.Equal(t, fromContract, served, "contract.Spec.Routes lists exactly the served routes")
+	require.NoError(t, contracttest.CheckServed(contract.Spec, g.srv.Echo.Routes(), nil), "no event router: the gateway consumes nothing")
 }
 
 func TestOpenAPIDocument(t *testing.T) {
@@ -98,7 +100,7 @@ func TestOpenAPIDocument(t *testing.T) {
 	assert.Contains(t, doc.Components.SecuritySchemes, "adminApiKey")
 
 	ids := map[string]bool{}
-	for _, r := range contract.Routes {
+	for _, r := range contract.Spec.Routes {
 		path := regexp.MustCompile(`:(\w+)`).ReplaceAllString(r.Path, "{$1}")
 		op, ok := doc.Paths[path][strings.ToLower(r.Method)]
 		require.True(t, ok, "%s %s", r.Method, path)
@@ -109,7 +111,7 @@ func TestOpenAPIDocument(t *testing.T) {
 		assert.Contains(t, op.Responses, "401", name)
 		assert.Contains(t, op.Responses, "429", name)
 		assert.Contains(t, op.Responses, "503", name)
-		if r.Admin {
+		if contract.IsAdmin(r) {
 			assert.Equal(t, []map[string][]string{{"adminApiKey": {}}}, op.Security, "%s needs the admin key", name)
 			assert.Contains(t, op.Responses, "403", name)
 		} else {
@@ -175,6 +177,8 @@ func TestNoSubscriptions(t *testing.T) {
 	require.NotEmpty(t, subs)
 
 	assert.Empty(t, subscriptions.ForApp(subs, contract.AppID), "no subscription is scoped to (or unscoped towards) the gateway")
-	assert.Empty(t, contract.Consumes)
-	assert.Empty(t, contract.Publishes)
+	assert.Empty(t, contract.Spec.Consumes)
+	assert.Empty(t, contract.Spec.DeadLetterTopics)
+	assert.Empty(t, contract.Spec.Publishes)
+	assert.Empty(t, contract.Spec.EventRoutes)
 }

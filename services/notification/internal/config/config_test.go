@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/orderflow/orderflow/services/notification/contract"
 	"github.com/orderflow/orderflow/services/notification/internal/config"
 )
 
@@ -14,7 +15,7 @@ func TestLoad(t *testing.T) {
 	t.Setenv("DATABASE_URL", "postgres://notification:pw@db:5432/notifications")
 	cfg, err := config.Load()
 	require.NoError(t, err)
-	assert.Equal(t, 8083, cfg.Port)
+	assert.Equal(t, contract.DefaultPort, cfg.Port, "the contract's port")
 	assert.Equal(t, ":8083", cfg.Addr())
 	assert.Equal(t, "postgres://notification:pw@db:5432/notifications", cfg.DatabaseURL)
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/orderflow/orderflow/services/order/contract"
 	"github.com/orderflow/orderflow/services/order/internal/config"
 )
 
@@ -16,7 +17,7 @@ func TestLoadDefaults(t *testing.T) {
 	t.Setenv("DATABASE_URL", "postgres://order:secret@db:5432/orders")
 	cfg, err := config.Load()
 	require.NoError(t, err)
-	assert.Equal(t, 8081, cfg.Port)
+	assert.Equal(t, contract.DefaultPort, cfg.Port, "the contract's port")
 	assert.Equal(t, ":8081", cfg.Addr())
 	assert.Equal(t, 24*time.Hour, cfg.IdempotencyTTL)
 }

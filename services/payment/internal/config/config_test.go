@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/orderflow/orderflow/services/payment/contract"
 	"github.com/orderflow/orderflow/services/payment/internal/config"
 )
 
@@ -14,7 +15,7 @@ func TestLoadDefaults(t *testing.T) {
 	t.Setenv("DATABASE_URL", "postgres://payment:pw@db:5432/payments")
 	cfg, err := config.Load()
 	require.NoError(t, err)
-	assert.Equal(t, 8082, cfg.Port)
+	assert.Equal(t, contract.DefaultPort, cfg.Port, "the contract's port")
 	assert.Equal(t, ":8082", cfg.Addr())
 	assert.Equal(t, int64(1_000_000), cfg.DeclineAbove)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/pkg/events"
+	"github.com/orderflow/orderflow/pkg/platform/contract/contracttest"
 	"github.com/orderflow/orderflow/pkg/platform/daprtest"
 	"github.com/orderflow/orderflow/pkg/platform/pgdb"
 	"github.com/orderflow/orderflow/pkg/platform/pgdb/pgdbtest"
@@ -29,6 +30,13 @@ func TestRoutesCoverSubscriptions(t *testing.T) {
 	require.NotEmpty(t, subscriptions.ForApp(subs, contract.AppID))
 	h := newHarnessWithoutDB(t)
 	require.NoError(t, subscriptions.CheckRouter(subs, contract.AppID, h.svc.Router.Routes()))
+}
+
+// TestContractServed checks the service against contract.Spec: its routes are registered and
+// its event routes are exactly the contract's.
+func TestContractServed(t *testing.T) {
+	h := newHarnessWithoutDB(t)
+	require.NoError(t, contracttest.CheckServed(contract.Spec, h.svc.Server.Echo.Routes(), h.svc.Router.Routes()))
 }
 
 func TestOrderCreatedChargesOnce(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	platformcontract "github.com/orderflow/orderflow/pkg/platform/contract"
 	"github.com/orderflow/orderflow/pkg/platform/httpserver"
 	"github.com/orderflow/orderflow/services/gateway/contract"
 	"github.com/orderflow/orderflow/services/gateway/internal/app"
@@ -26,32 +27,32 @@ type Handlers struct {
 	auth domain.Authenticator
 }
 
-// Register mounts every route of contract.Routes and /openapi.yaml on e.
+// Register mounts every route of contract.Spec.Routes and /openapi.yaml on e.
 func Register(e *echo.Echo, gw *app.Gateway, auth domain.Authenticator) {
 	h := &Handlers{gw: gw, auth: auth}
 	public := []echo.MiddlewareFunc{h.authenticate(false), h.rateLimit}
 	admin := []echo.MiddlewareFunc{h.authenticate(true), h.rateLimit}
-	handlers := map[contract.Route]echo.HandlerFunc{
-		{Method: http.MethodPost, Path: contract.PathOrders}:                        h.createOrder,
-		{Method: http.MethodGet, Path: contract.PathOrders}:                         h.listOrders,
-		{Method: http.MethodGet, Path: contract.PathOrder}:                          h.getOrder,
-		{Method: http.MethodPut, Path: contract.PathOrderStatus}:                    h.changeOrderStatus,
-		{Method: http.MethodGet, Path: contract.PathOrderPayments}:                  h.orderPayments,
-		{Method: http.MethodGet, Path: contract.PathOrderNotifications}:             h.orderNotifications,
-		{Method: http.MethodGet, Path: contract.PathPayments}:                       h.listPayments,
-		{Method: http.MethodGet, Path: contract.PathNotifications}:                  h.listNotifications,
-		{Method: http.MethodGet, Path: contract.PathAnalyticsSummary}:               h.analyticsSummary,
-		{Method: http.MethodGet, Path: contract.PathDeadLetters, Admin: true}:       h.listDeadLetters,
-		{Method: http.MethodGet, Path: contract.PathDeadLetter, Admin: true}:        h.getDeadLetter,
-		{Method: http.MethodPost, Path: contract.PathDeadLetterReplay, Admin: true}: h.replayDeadLetter,
+	handlers := map[platformcontract.Route]echo.HandlerFunc{
+		{Method: http.MethodPost, Path: contract.PathOrders}:            h.createOrder,
+		{Method: http.MethodGet, Path: contract.PathOrders}:             h.listOrders,
+		{Method: http.MethodGet, Path: contract.PathOrder}:              h.getOrder,
+		{Method: http.MethodPut, Path: contract.PathOrderStatus}:        h.changeOrderStatus,
+		{Method: http.MethodGet, Path: contract.PathOrderPayments}:      h.orderPayments,
+		{Method: http.MethodGet, Path: contract.PathOrderNotifications}: h.orderNotifications,
+		{Method: http.MethodGet, Path: contract.PathPayments}:           h.listPayments,
+		{Method: http.MethodGet, Path: contract.PathNotifications}:      h.listNotifications,
+		{Method: http.MethodGet, Path: contract.PathAnalyticsSummary}:   h.analyticsSummary,
+		{Method: http.MethodGet, Path: contract.PathDeadLetters}:        h.listDeadLetters,
+		{Method: http.MethodGet, Path: contract.PathDeadLetter}:         h.getDeadLetter,
+		{Method: http.MethodPost, Path: contract.PathDeadLetterReplay}:  h.replayDeadLetter,
 	}
-	for _, r := range contract.Routes {
+	for _, r := range contract.Spec.Routes {
 		handler, ok := handlers[r]
 		if !ok {
-			panic(fmt.Sprintf("gateway: no handler for %s %s", r.Method, r.Path))
+			panic(fmt.Sprintf("gateway: no handler for %s", r))
 		}
 		mw := public
-		if r.Admin {
+		if contract.IsAdmin(r) {
 			mw = admin
 		}
 		e.Add(r.Method, r.Path, handler, mw...)
