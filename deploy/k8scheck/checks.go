@@ -79,12 +79,15 @@ func (p *problems) addf(format string, args ...any) { *p = append(*p, fmt.Errorf
 
 func (p problems) err() error { return errors.Join(p...) }
 
-// Common checks what every overlay must satisfy: the apps' Deployments and Services, every
-// workload's hardening and images, no internal app exposed, the pub/sub component's scopes and
-// the subscriptions.
+// Common checks what every overlay must satisfy: the apps' contracts are valid, their
+// Deployments and Services, every workload's hardening and images, no internal app exposed, the
+// pub/sub component's scopes and the subscriptions.
 func (c Checker) Common(m *Manifests) error {
 	var p problems
 	for _, app := range c.Apps {
+		if err := app.Validate(); err != nil {
+			p = append(p, err)
+		}
 		c.checkApp(&p, m, app)
 	}
 	for _, w := range m.Workloads() {
@@ -145,7 +148,7 @@ func exposed(m *Manifests, svc string) bool {
 
 func (c Checker) app(id string) (App, bool) {
 	for _, a := range c.Apps {
-		if a.ID == id {
+		if a.AppID == id {
 			return a, true
 		}
 	}
@@ -154,9 +157,9 @@ func (c Checker) app(id string) (App, bool) {
 
 // checkApp checks an app's Deployment (sidecar annotations, ports, probes, tokens) and Service.
 func (c Checker) checkApp(p *problems, m *Manifests, app App) {
-	d := m.Deployment(app.ID)
+	d := m.Deployment(app.AppID)
 	if d == nil {
-		p.addf("app %s: no Deployment named %s", app.ID, app.ID)
+		p.addf("app %s: no Deployment named %s", app.AppID, app.AppID)
 		return
 	}
 	where := "Deployment/" + d.Name
@@ -169,8 +172,8 @@ func (c Checker) checkApp(p *problems, m *Manifests, app App) {
 	if ann[AnnotationEnabled] != "true" {
 		p.addf("%s: %s is %q, want \"true\"", where, AnnotationEnabled, ann[AnnotationEnabled])
 	}
-	if ann[AnnotationAppID] != app.ID {
-		p.addf("%s: %s is %q, want %q", where, AnnotationAppID, ann[AnnotationAppID], app.ID)
+	if ann[AnnotationAppID] != app.AppID {
+		p.addf("%s: %s is %q, want %q", where, AnnotationAppID, ann[AnnotationAppID], app.AppID)
 	}
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, ann[AnnotationLogLevel]) {
 		p.addf("%s: %s %q is not a daprd log level", where, AnnotationLogLevel, ann[AnnotationLogLevel])
@@ -192,12 +195,12 @@ func (c Checker) checkApp(p *problems, m *Manifests, app App) {
 		p.addf("%s: %s %q is not a port", where, AnnotationAppPort, ann[AnnotationAppPort])
 		return
 	}
-	if app.Port != 0 && port != app.Port {
-		p.addf("%s: %s is %d, but the %s contract says the app listens on %d", where, AnnotationAppPort, port, app.ID, app.Port)
+	if port != app.Port {
+		p.addf("%s: %s is %d, but the %s contract says the app listens on %d", where, AnnotationAppPort, port, app.AppID, app.Port)
 	}
-	ctr := container(&d.Spec.Template.Spec, app.ID)
+	ctr := container(&d.Spec.Template.Spec, app.AppID)
 	if ctr == nil {
-		p.addf("%s: no container named %s", where, app.ID)
+		p.addf("%s: no container named %s", where, app.AppID)
 		return
 	}
 	if !slices.ContainsFunc(ctr.Ports, func(cp corev1.ContainerPort) bool { return int(cp.ContainerPort) == port }) {
@@ -286,13 +289,13 @@ func secretRef(ctr *corev1.Container, env string) *corev1.SecretKeySelector {
 
 // checkService checks the app's Service: it selects the app's pods and targets its app port.
 func (c Checker) checkService(p *problems, m *Manifests, app App, podLabels map[string]string, ctr *corev1.Container, port int) {
-	svc := m.Service(app.ID)
+	svc := m.Service(app.AppID)
 	if svc == nil {
-		p.addf("app %s: no Service named %s", app.ID, app.ID)
+		p.addf("app %s: no Service named %s", app.AppID, app.AppID)
 		return
 	}
 	if len(svc.Spec.Selector) == 0 || !labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(podLabels)) {
-		p.addf("Service/%s: selector %v does not select the pods of Deployment/%s", svc.Name, svc.Spec.Selector, app.ID)
+		p.addf("Service/%s: selector %v does not select the pods of Deployment/%s", svc.Name, svc.Spec.Selector, app.AppID)
 	}
 	targetsApp := false
 	for _, sp := range svc.Spec.Ports {
@@ -401,7 +404,7 @@ func (c Checker) checkPubSub(p *problems, m *Manifests) {
 	var users []string
 	for _, a := range c.Apps {
 		if a.UsesPubSub() {
-			users = append(users, a.ID)
+			users = append(users, a.AppID)
 		}
 	}
 	if got := union(comp.Scopes); !slices.Equal(got, union(users)) {
@@ -410,7 +413,7 @@ func (c Checker) checkPubSub(p *problems, m *Manifests) {
 	for _, sc := range []struct {
 		key  string
 		want func(App) []string
-	}{{PublishingScopes, App.PublishScope}, {SubscriptionScopes, App.SubscribeScope}} {
+	}{{PublishingScopes, App.PublishingScope}, {SubscriptionScopes, App.SubscriptionScope}} {
 		scopes, err := TopicScopes(comp.Value(sc.key))
 		if err != nil || comp.Value(sc.key) == "" {
 			p.addf("%s: %s %q: %v", where, sc.key, comp.Value(sc.key), err)
@@ -422,13 +425,13 @@ func (c Checker) checkPubSub(p *problems, m *Manifests) {
 			}
 		}
 		for _, a := range c.Apps {
-			got, listed := scopes[a.ID]
+			got, listed := scopes[a.AppID]
 			want := sc.want(a)
 			if !listed && len(want) == 0 {
 				continue
 			}
 			if !slices.Equal(union(got), want) {
-				p.addf("%s: %s of %s is %v, want %v (from its contract)", where, sc.key, a.ID, got, want)
+				p.addf("%s: %s of %s is %v, want %v (from its contract)", where, sc.key, a.AppID, got, want)
 			}
 		}
 	}
@@ -469,7 +472,7 @@ func (c Checker) checkSubscriptions(p *problems, m *Manifests) {
 			}
 			subscribed[id] = append(subscribed[id], s.Spec.Topic)
 			for _, path := range s.Paths() {
-				if !slices.Contains(app.Paths, path) {
+				if !slices.Contains(app.EventRoutes, path) {
 					p.addf("%s: route %s is not a path of the %s contract", where, path, id)
 				}
 			}
@@ -477,8 +480,8 @@ func (c Checker) checkSubscriptions(p *problems, m *Manifests) {
 		}
 	}
 	for _, a := range c.Apps {
-		if got := union(subscribed[a.ID]); !slices.Equal(got, a.SubscribeScope()) {
-			p.addf("app %s: subscriptions cover topics %v, want %v (from its contract)", a.ID, got, a.SubscribeScope())
+		if got := union(subscribed[a.AppID]); !slices.Equal(got, a.SubscriptionScope()) {
+			p.addf("app %s: subscriptions cover topics %v, want %v (from its contract)", a.AppID, got, a.SubscriptionScope())
 		}
 	}
 }
@@ -495,7 +498,7 @@ func checkDeadLetterTopic(p *problems, where string, s *Subscription, app App) {
 		return
 	}
 	if !slices.Contains(app.DeadLetterTopics, dlq) {
-		p.addf("%s: deadLetterTopic %q is not a dead-letter topic of the %s contract %v", where, dlq, app.ID, app.DeadLetterTopics)
+		p.addf("%s: deadLetterTopic %q is not a dead-letter topic of the %s contract %v", where, dlq, app.AppID, app.DeadLetterTopics)
 	}
 }
 
@@ -504,7 +507,7 @@ func checkDeadLetterTopic(p *problems, where string, s *Subscription, app App) {
 func (c Checker) Dev(m *Manifests) error {
 	var p problems
 	for _, a := range c.Apps {
-		if d := m.Deployment(a.ID); d != nil && (d.Spec.Replicas == nil || *d.Spec.Replicas != 1) {
+		if d := m.Deployment(a.AppID); d != nil && (d.Spec.Replicas == nil || *d.Spec.Replicas != 1) {
 			p.addf("Deployment/%s: replicas %v, want 1", d.Name, ptrValue(d.Spec.Replicas))
 		}
 	}
@@ -573,7 +576,7 @@ func (c Checker) Prod(m *Manifests) error {
 		}
 	}
 	for _, a := range c.Apps {
-		d := m.Deployment(a.ID)
+		d := m.Deployment(a.AppID)
 		if d == nil {
 			continue // reported by Common
 		}

@@ -32,6 +32,13 @@ func TestBreakingAnInvariantFails(t *testing.T) {
 			"Deployment/order: dapr.io/app-port is 9081, but container order declares no containerPort 9081",
 		},
 		{
+			"the gateway on another port than its contract's", devOverlay,
+			edit("Deployment", "gateway", func(u *unstructured.Unstructured) {
+				setString(t, u, "9080", "spec", "template", "metadata", "annotations", "dapr.io/app-port")
+			}),
+			"Deployment/gateway: dapr.io/app-port is 9080, but the gateway contract says the app listens on 8080",
+		},
+		{
 			"a probe on another port", prodOverlay,
 			edit("Deployment", "payment", func(u *unstructured.Unstructured) {
 				setContainerField(t, u, int64(9999), "readinessProbe", "httpGet", "port")

@@ -1,10 +1,13 @@
 package k8scheck_test
 
 import (
+	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -43,16 +46,46 @@ var specs = []contract.Service{order.Spec, payment.Spec, notification.Spec, anal
 func apps() []k8scheck.App {
 	out := make([]k8scheck.App, len(specs))
 	for i, s := range specs {
-		out[i] = k8scheck.App{
-			ID: s.AppID, Port: s.Port, Image: image(s.AppID),
-			Publishes: s.Publishes, Consumes: s.Consumes, DeadLetterTopics: s.DeadLetterTopics,
-			Paths: s.EventRoutes,
-		}
+		out[i] = k8scheck.App{Service: s, Image: image(s.AppID)}
 	}
 	return out
 }
 
 func image(app string) string { return "orderflow/" + app }
+
+// TestContracts checks the list of contracts itself: one per service directory, each valid,
+// with its own app id and port (every service runs on one host in local mode).
+func TestContracts(t *testing.T) {
+	dirs, err := os.ReadDir(repoPath(t, "services"))
+	require.NoError(t, err)
+	var services, ids []string
+	ports := map[int]string{}
+	for _, d := range dirs {
+		if d.IsDir() {
+			services = append(services, d.Name())
+		}
+	}
+	for _, s := range specs {
+		assert.NoError(t, s.Validate())
+		ids = append(ids, s.AppID)
+		assert.Empty(t, ports[s.Port], "%s and %s share port %d", ports[s.Port], s.AppID, s.Port)
+		ports[s.Port] = s.AppID
+	}
+	assert.ElementsMatch(t, services, ids, "one contract per directory of services/")
+}
+
+// TestInvalidContractFails: the checks trust the contracts, so an invalid one is reported (here
+// payment's old shape, listing its dead-letter topic among the consumed ones).
+func TestInvalidContractFails(t *testing.T) {
+	c := checker()
+	i := slices.IndexFunc(c.Apps, func(a k8scheck.App) bool { return a.AppID == payment.AppID })
+	require.GreaterOrEqual(t, i, 0)
+	c.Apps[i].Consumes = []string{events.TopicOrders, payment.OrdersDeadLetterTopic}
+	m, err := k8scheck.Decode(render(t, devOverlay), daprCRDs(t))
+	require.NoError(t, err)
+	require.ErrorContains(t, c.Common(m), "contract payment: consumes the dead-letter topic orders.payment.dlq")
+	assert.Equal(t, []string{events.TopicOrders}, payment.Spec.Consumes, "the contract itself is untouched")
+}
 
 func repoPath(t *testing.T, rel string) string {
 	return filepath.Join(daprtest.RepoRoot(t), filepath.FromSlash(rel))

@@ -17,6 +17,7 @@ import (
 
 	"github.com/orderflow/orderflow/deploy/k8scheck"
 	"github.com/orderflow/orderflow/pkg/platform/daprtest"
+	gateway "github.com/orderflow/orderflow/services/gateway/contract"
 )
 
 // Public base images the Dockerfile defaults to; skaffold must never pass an empty build arg.
@@ -38,20 +39,20 @@ func TestSkaffoldConfig(t *testing.T) {
 		for _, app := range apps() {
 			a := cfg.Artifact(app.Image)
 			require.NotNil(t, a, "no artifact %s", app.Image)
-			assert.Equal(t, ".", a.Context, app.ID)
-			require.NotNil(t, a.Docker, app.ID)
-			assert.Equal(t, "Dockerfile", a.Docker.Dockerfile, app.ID)
-			require.NotNil(t, a.Docker.BuildArgs["SERVICE"], app.ID)
-			assert.Equal(t, app.ID, *a.Docker.BuildArgs["SERVICE"])
+			assert.Equal(t, ".", a.Context, app.AppID)
+			require.NotNil(t, a.Docker, app.AppID)
+			assert.Equal(t, "Dockerfile", a.Docker.Dockerfile, app.AppID)
+			require.NotNil(t, a.Docker.BuildArgs["SERVICE"], app.AppID)
+			assert.Equal(t, app.AppID, *a.Docker.BuildArgs["SERVICE"])
 			for arg, public := range publicBuildImages {
 				tmpl := a.Docker.BuildArgs[arg]
-				require.NotNil(t, tmpl, "%s: build arg %s", app.ID, arg)
+				require.NotNil(t, tmpl, "%s: build arg %s", app.AppID, arg)
 				got, err := k8scheck.ExpandTemplate(*tmpl, map[string]string{})
 				require.NoError(t, err)
-				assert.Equal(t, public, got, "%s: %s without the variable set", app.ID, arg)
+				assert.Equal(t, public, got, "%s: %s without the variable set", app.AppID, arg)
 				got, err = k8scheck.ExpandTemplate(*tmpl, map[string]string{arg: "local/stand-in:1"})
 				require.NoError(t, err)
-				assert.Equal(t, "local/stand-in:1", got, "%s: %s with the variable set", app.ID, arg)
+				assert.Equal(t, "local/stand-in:1", got, "%s: %s with the variable set", app.AppID, arg)
 			}
 		}
 	})
@@ -64,12 +65,13 @@ func TestSkaffoldConfig(t *testing.T) {
 		}
 	})
 
-	t.Run("the gateway is forwarded to localhost:8080", func(t *testing.T) {
-		want := k8scheck.SkaffoldPortForward{ResourceType: "service", ResourceName: "gateway", Port: 8080, LocalPort: 8080}
+	t.Run("the gateway is forwarded to localhost on its port", func(t *testing.T) {
+		port := gateway.Spec.Port
+		want := k8scheck.SkaffoldPortForward{ResourceType: "service", ResourceName: gateway.AppID, Port: port, LocalPort: port}
 		assert.Contains(t, cfg.PortForward, want)
-		svc := decode(t, devOverlay).Service("gateway")
+		svc := decode(t, devOverlay).Service(gateway.AppID)
 		require.NotNil(t, svc)
-		assert.True(t, slices.ContainsFunc(svc.Spec.Ports, func(p corev1.ServicePort) bool { return p.Port == 8080 }), "gateway Service port 8080")
+		assert.True(t, slices.ContainsFunc(svc.Spec.Ports, func(p corev1.ServicePort) bool { return int(p.Port) == port }), "gateway Service port %d", port)
 	})
 }
 
@@ -95,7 +97,7 @@ func TestSkaffoldCLI(t *testing.T) {
 			require.NoError(t, checkOverlay(t, overlay, objs))
 			assert.ElementsMatch(t, ids(render(t, overlay)), ids(objs), "skaffold renders what kustomize renders")
 			for _, app := range apps() {
-				assert.Regexp(t, "^"+regexp.QuoteMeta(app.Image)+":[^:]+$", containerImage(t, objs, app.ID), "%s tagged by skaffold", app.ID)
+				assert.Regexp(t, "^"+regexp.QuoteMeta(app.Image)+":[^:]+$", containerImage(t, objs, app.AppID), "%s tagged by skaffold", app.AppID)
 			}
 		})
 	}
