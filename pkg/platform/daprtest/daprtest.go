@@ -6,7 +6,6 @@
 package daprtest
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -20,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/orderflow/orderflow/pkg/platform/logging/logtest"
 )
 
 // InCI reports whether the tests run in CI (CI=true), where missing prerequisites fail.
@@ -214,7 +215,7 @@ type Sidecar struct {
 	MetricsPort  int
 
 	cmd  *exec.Cmd
-	logs *syncBuffer
+	logs *logtest.Buffer
 	done chan struct{}
 	once sync.Once
 }
@@ -239,7 +240,7 @@ func Start(t testing.TB, opts Options) *Sidecar {
 		GRPCPort:     FreePort(t),
 		InternalPort: FreePort(t),
 		MetricsPort:  FreePort(t),
-		logs:         &syncBuffer{},
+		logs:         &logtest.Buffer{},
 		done:         make(chan struct{}),
 	}
 	ports := Ports{HTTP: s.HTTPPort, GRPC: s.GRPCPort, Internal: s.InternalPort, Metrics: s.MetricsPort}
@@ -314,20 +315,3 @@ func (s *Sidecar) Logs() string { return s.logs.String() }
 
 // HTTPBase is the sidecar's HTTP API root.
 func (s *Sidecar) HTTPBase() string { return "http://127.0.0.1:" + strconv.Itoa(s.HTTPPort) }
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}

@@ -137,7 +137,7 @@ func TestErrorHandler(t *testing.T) {
 			assert.Equal(t, tt.wantMessage, got.Message)
 			assert.Equal(t, tt.wantDetails, got.Details)
 			assert.NotContains(t, rec.Body.String(), secret)
-			assert.Equal(t, tt.wantLogged, hasRecord(logs.records(t), "request failed"))
+			assert.Equal(t, tt.wantLogged, hasRecord(logs.Records(t), "request failed"))
 		})
 	}
 }
@@ -152,7 +152,7 @@ func TestErrorHandlerLogsInternalCause(t *testing.T) {
 
 	require.Equal(t, http.StatusInternalServerError, rec.Code)
 	assert.NotContains(t, rec.Body.String(), secret)
-	rec500 := findRecord(t, logs.records(t), "request failed")
+	rec500 := findRecord(t, logs.Records(t), "request failed")
 	assert.Equal(t, secret, rec500["error"])
 	assert.Equal(t, "req-500", rec500["request_id"])
 	assert.Equal(t, "/fail", rec500["route"])
@@ -167,7 +167,7 @@ func TestErrorHandlerPanic(t *testing.T) {
 	require.Equal(t, http.StatusInternalServerError, rec.Code)
 	assert.Equal(t, "internal", decodeError(t, rec).Code)
 	assert.NotContains(t, rec.Body.String(), secret)
-	logged := findRecord(t, logs.records(t), "request failed")
+	logged := findRecord(t, logs.Records(t), "request failed")
 	assert.Contains(t, logged["error"], "panic: "+secret)
 	assert.Contains(t, logged["error"], "goroutine", "the stack is logged")
 }
@@ -195,7 +195,7 @@ func TestErrorHandlerAfterCommit(t *testing.T) {
 
 	assert.Equal(t, http.StatusOK, rec.Code)
 	assert.Equal(t, "partial", rec.Body.String(), "the response is written once")
-	assert.Equal(t, "stream broke", findRecord(t, logs.records(t), "request failed")["error"])
+	assert.Equal(t, "stream broke", findRecord(t, logs.Records(t), "request failed")["error"])
 }
 
 func TestErrorWithDetailsCopies(t *testing.T) {

@@ -1,56 +1,24 @@
 package httpserver_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/pkg/platform/httpserver"
 	"github.com/orderflow/orderflow/pkg/platform/logging"
+	"github.com/orderflow/orderflow/pkg/platform/logging/logtest"
 )
 
-// syncBuffer is a log sink safe for the concurrent writes of a running server.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// records decodes the JSON log lines written so far.
-func (b *syncBuffer) records(t *testing.T) []map[string]any {
-	t.Helper()
-	var recs []map[string]any
-	for line := range strings.Lines(b.String()) {
-		var rec map[string]any
-		require.NoError(t, json.Unmarshal([]byte(line), &rec))
-		recs = append(recs, rec)
-	}
-	return recs
-}
-
 // newServer returns a server logging at debug level into the returned buffer.
-func newServer(t *testing.T, opts httpserver.Options) (*httpserver.Server, *syncBuffer) {
+func newServer(t *testing.T, opts httpserver.Options) (*httpserver.Server, *logtest.Buffer) {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &logtest.Buffer{}
 	if opts.Service == "" {
 		opts.Service = "test"
 	}

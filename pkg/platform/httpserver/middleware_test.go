@@ -74,7 +74,7 @@ func TestAccessLog(t *testing.T) {
 
 	serveRequest(s, req)
 
-	rec := findRecord(t, logs.records(t), "http request")
+	rec := findRecord(t, logs.Records(t), "http request")
 	assert.Equal(t, "INFO", rec["level"])
 	assert.Equal(t, "order", rec["service"])
 	assert.Equal(t, "GET", rec["method"])
@@ -91,7 +91,7 @@ func TestAccessLogProbesAtDebug(t *testing.T) {
 
 	serve(s, http.MethodGet, "/healthz", "", nil)
 
-	rec := findRecord(t, logs.records(t), "http request")
+	rec := findRecord(t, logs.Records(t), "http request")
 	assert.Equal(t, "DEBUG", rec["level"])
 	assert.Equal(t, "/healthz", rec["route"])
 }

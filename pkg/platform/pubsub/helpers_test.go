@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/pkg/events"
+	"github.com/orderflow/orderflow/pkg/platform/logging/logtest"
 	"github.com/orderflow/orderflow/pkg/platform/pubsub"
 )
 
@@ -96,24 +96,8 @@ func statusOf(t *testing.T, rec *httptest.ResponseRecorder) pubsub.Status {
 	return body.Status
 }
 
-// logBuffer collects JSON log records.
-type logBuffer struct{ bytes.Buffer }
-
-func newLogger() (*slog.Logger, *logBuffer) {
-	buf := &logBuffer{}
+// newLogger returns a JSON logger writing into the returned buffer.
+func newLogger() (*slog.Logger, *logtest.Buffer) {
+	buf := &logtest.Buffer{}
 	return slog.New(slog.NewJSONHandler(buf, nil)), buf
-}
-
-// records returns the decoded records whose message is msg.
-func (b *logBuffer) records(t *testing.T, msg string) []map[string]any {
-	t.Helper()
-	var out []map[string]any
-	for line := range strings.Lines(b.String()) {
-		var rec map[string]any
-		require.NoError(t, json.Unmarshal([]byte(line), &rec))
-		if rec["msg"] == msg {
-			out = append(out, rec)
-		}
-	}
-	return out
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/orderflow/orderflow/pkg/platform/dapr"
 	"github.com/orderflow/orderflow/pkg/platform/daprtest"
 	"github.com/orderflow/orderflow/pkg/platform/logging"
+	"github.com/orderflow/orderflow/pkg/platform/logging/logtest"
 	daprup "github.com/orderflow/orderflow/services/gateway/internal/adapters/dapr"
 	redisad "github.com/orderflow/orderflow/services/gateway/internal/adapters/redis"
 	gwconfig "github.com/orderflow/orderflow/services/gateway/internal/config"
@@ -77,7 +78,7 @@ func TestDaprdGatewayInvokesServices(t *testing.T) {
 		IdempotencyTTL: time.Hour, IdempotencyLockTTL: 30 * time.Second,
 	}
 	cfg.DaprHost, cfg.DaprHTTPPort, cfg.DaprAPIToken = "127.0.0.1", sidecar.HTTPPort, daprToken
-	logs := &syncBuffer{}
+	logs := &logtest.Buffer{}
 	log := logging.New("gateway", slog.LevelDebug, logs)
 	rdb := redisad.NewClient(redisad.Options{Addr: daprtest.RedisAddr(), DB: daprtest.RedisDB(t), Timeout: cfg.RedisTimeout}, log)
 	t.Cleanup(func() { _ = rdb.Close() })

@@ -22,6 +22,7 @@ import (
 	"github.com/orderflow/orderflow/pkg/platform/daprtest"
 	"github.com/orderflow/orderflow/pkg/platform/httpserver"
 	"github.com/orderflow/orderflow/pkg/platform/logging"
+	"github.com/orderflow/orderflow/pkg/platform/logging/logtest"
 	daprup "github.com/orderflow/orderflow/services/gateway/internal/adapters/dapr"
 	redisad "github.com/orderflow/orderflow/services/gateway/internal/adapters/redis"
 	gwconfig "github.com/orderflow/orderflow/services/gateway/internal/config"
@@ -123,30 +124,12 @@ func (s *fakeSidecar) port(t *testing.T) int {
 	return n
 }
 
-// syncBuffer is a log sink safe for concurrent writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // gateway is the gateway's echo server with a fake sidecar and Redis at its edges.
 type gateway struct {
 	t       *testing.T
 	srv     *httpserver.Server
 	sidecar *fakeSidecar
-	logs    *syncBuffer
+	logs    *logtest.Buffer
 	cfg     gwconfig.Config
 }
 
@@ -189,7 +172,7 @@ func newGateway(t *testing.T, s setup) *gateway {
 	} else {
 		redisOpts.DB = daprtest.RedisDB(t)
 	}
-	logs := &syncBuffer{}
+	logs := &logtest.Buffer{}
 	log := logging.New("gateway", slog.LevelDebug, logs)
 	rdb := redisad.NewClient(redisOpts, log)
 	t.Cleanup(func() { _ = rdb.Close() })

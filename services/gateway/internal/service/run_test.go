@@ -15,6 +15,7 @@ import (
 
 	"github.com/orderflow/orderflow/pkg/platform/daprtest"
 	"github.com/orderflow/orderflow/pkg/platform/logging"
+	"github.com/orderflow/orderflow/pkg/platform/logging/logtest"
 	gwconfig "github.com/orderflow/orderflow/services/gateway/internal/config"
 	"github.com/orderflow/orderflow/services/gateway/internal/service"
 )
@@ -36,7 +37,7 @@ func TestRun(t *testing.T) {
 	t.Setenv("RATE_LIMIT_PER_MINUTE", "100")
 	cfg, err := gwconfig.Load()
 	require.NoError(t, err)
-	logs := &syncBuffer{}
+	logs := &logtest.Buffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
