@@ -1,12 +1,16 @@
 // Package config loads a service's configuration from environment variables.
 //
-// Every service declares one struct with caarlos0/env tags, embeds Common, loads it with Load and logs
-// it with LogValue, which never prints secrets:
+// Every service declares one struct with caarlos0/env tags, embeds Common (and Database when it
+// owns one), loads it with Load and logs it with LogValue, which never prints secrets:
 //
 //	type Config struct {
 //		config.Common
-//		Addr        string `env:"HTTP_ADDR" envDefault:":8081"`
-//		DatabaseURL string `env:"DATABASE_URL,required"`
+//		config.Database
+//		Port int `env:"APP_PORT" envDefault:"8081"`
+//	}
+//
+//	func (c Config) Validate() error {
+//		return errors.Join(c.Common.Validate(), c.Database.Validate(), config.ValidatePort(c.Port))
 //	}
 //
 //	cfg, err := config.Load[Config]()
@@ -45,6 +49,34 @@ func (c Common) Validate() error {
 		return errors.New("APP_API_TOKEN is required")
 	}
 	return nil
+}
+
+// Database is the setting of a service that owns a database. Embed it without a prefix, next to
+// Common; a config embedding both must declare its own Validate and call theirs.
+type Database struct {
+	// DatabaseURL is the postgres:// URL of the service's database.
+	DatabaseURL string `env:"DATABASE_URL,required"`
+}
+
+// Validate reports a missing DATABASE_URL (set, but empty).
+func (d Database) Validate() error {
+	if d.DatabaseURL == "" {
+		return errors.New("DATABASE_URL is required")
+	}
+	return nil
+}
+
+// ValidatePort reports an APP_PORT that is not a TCP port (1 to 65535).
+func ValidatePort(port int) error {
+	if port < 1 || port > 65535 {
+		return fmt.Errorf("APP_PORT %d is not a port", port)
+	}
+	return nil
+}
+
+// ListenAddr is the address a service listening on port binds: that port on all interfaces.
+func ListenAddr(port int) string {
+	return fmt.Sprintf(":%d", port)
 }
 
 // validator is implemented by configs that check themselves after parsing.

@@ -3,6 +3,7 @@ package config_test
 import (
 	"errors"
 	"log/slog"
+	"os"
 	"testing"
 	"time"
 
@@ -116,4 +117,57 @@ func TestLoadErrors(t *testing.T) {
 func loadErr[T any]() error {
 	_, err := config.Load[T]()
 	return err
+}
+
+// appConfig is shaped like a service's: Common, Database and its own port.
+type appConfig struct {
+	config.Common
+	config.Database
+	Port int `env:"APP_PORT" envDefault:"8081"`
+}
+
+func (c appConfig) Validate() error {
+	return errors.Join(c.Common.Validate(), c.Database.Validate(), config.ValidatePort(c.Port))
+}
+
+func TestDatabaseAndPort(t *testing.T) {
+	t.Setenv("APP_API_TOKEN", "t")
+	t.Setenv("DATABASE_URL", "postgres://db/orders")
+	cfg, err := config.Load[appConfig]()
+	require.NoError(t, err)
+	assert.Equal(t, "postgres://db/orders", cfg.DatabaseURL)
+	assert.Equal(t, 8081, cfg.Port)
+	assert.Equal(t, ":8081", config.ListenAddr(cfg.Port))
+
+	tests := []struct {
+		name    string
+		env     map[string]string
+		unset   string
+		wantErr string
+	}{
+		{name: "database url unset", unset: "DATABASE_URL", wantErr: `required environment variable "DATABASE_URL" is not set`},
+		{name: "database url empty", env: map[string]string{"DATABASE_URL": ""}, wantErr: "config: DATABASE_URL is required"},
+		{name: "port too large", env: map[string]string{"APP_PORT": "70000"}, wantErr: "config: APP_PORT 70000 is not a port"},
+		{name: "port zero", env: map[string]string{"APP_PORT": "0"}, wantErr: "config: APP_PORT 0 is not a port"},
+		{name: "port and database", env: map[string]string{"APP_PORT": "-1", "DATABASE_URL": ""}, wantErr: "DATABASE_URL is required\nAPP_PORT -1 is not a port"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("APP_API_TOKEN", "t")
+			t.Setenv("DATABASE_URL", "postgres://db/orders")
+			if tt.unset != "" {
+				t.Setenv(tt.unset, "")
+				require.NoError(t, os.Unsetenv(tt.unset))
+			}
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			_, err := config.Load[appConfig]()
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.wantErr)
+		})
+	}
+	assert.NoError(t, config.ValidatePort(1))
+	assert.NoError(t, config.ValidatePort(65535))
+	assert.Equal(t, ":9000", config.ListenAddr(9000))
 }

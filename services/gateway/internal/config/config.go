@@ -49,13 +49,7 @@ func Load() (Config, error) {
 
 // Validate reports missing or invalid settings.
 func (c Config) Validate() error {
-	var errs []error
-	if err := c.Common.Validate(); err != nil {
-		errs = append(errs, err)
-	}
-	if c.Port < 1 || c.Port > 65535 {
-		errs = append(errs, fmt.Errorf("APP_PORT %d is not a port", c.Port))
-	}
+	errs := []error{c.Common.Validate(), config.ValidatePort(c.Port)}
 	if _, err := c.Authenticator(); err != nil {
 		errs = append(errs, err)
 	}
@@ -103,5 +97,5 @@ func (c Config) Authenticator() (domain.Authenticator, error) {
 
 // Addr is the listen address.
 func (c Config) Addr() string {
-	return fmt.Sprintf(":%d", c.Port)
+	return config.ListenAddr(c.Port)
 }

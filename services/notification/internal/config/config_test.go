@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/orderflow/orderflow/pkg/platform/config/configtest"
 	"github.com/orderflow/orderflow/services/notification/contract"
 	"github.com/orderflow/orderflow/services/notification/internal/config"
 )
@@ -21,18 +22,14 @@ func TestLoad(t *testing.T) {
 }
 
 func TestLoadRejects(t *testing.T) {
-	tests := map[string]map[string]string{
-		"no database url": {"APP_API_TOKEN": "secret"},
-		"no app token":    {"DATABASE_URL": "postgres://db/notifications"},
-		"bad port":        {"APP_API_TOKEN": "secret", "DATABASE_URL": "postgres://db/notifications", "APP_PORT": "70000"},
-	}
-	for name, vars := range tests {
-		t.Run(name, func(t *testing.T) {
-			for _, k := range []string{"APP_API_TOKEN", "DATABASE_URL", "APP_PORT"} {
-				t.Setenv(k, vars[k])
-			}
-			_, err := config.Load()
-			require.Error(t, err)
-		})
-	}
+	configtest.Rejects(t, loadErr, []string{"APP_API_TOKEN", "DATABASE_URL", "APP_PORT"},
+		configtest.Case{Name: "no database url", Env: map[string]string{"APP_API_TOKEN": "secret", "DATABASE_URL": "", "APP_PORT": ""}, Want: "DATABASE_URL"},
+		configtest.Case{Name: "no app token", Env: map[string]string{"APP_API_TOKEN": "", "DATABASE_URL": "postgres://db/notifications", "APP_PORT": ""}, Want: "APP_API_TOKEN"},
+		configtest.Case{Name: "bad port", Env: map[string]string{"APP_API_TOKEN": "secret", "DATABASE_URL": "postgres://db/notifications", "APP_PORT": "70000"}, Want: "APP_PORT"},
+	)
+}
+
+func loadErr() error {
+	_, err := config.Load()
+	return err
 }

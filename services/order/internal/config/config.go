@@ -12,10 +12,9 @@ import (
 // Config is the order service's configuration.
 type Config struct {
 	config.Common
+	config.Database // the orders database
 	// Port is the HTTP port the app listens on (the sidecar's --app-port).
 	Port int `env:"APP_PORT" envDefault:"8081"`
-	// DatabaseURL is the postgres:// URL of the orders database.
-	DatabaseURL string `env:"DATABASE_URL,required"`
 	// IdempotencyTTL is how long an Idempotency-Key is remembered (at least; expired keys are
 	// pruned periodically).
 	IdempotencyTTL time.Duration `env:"IDEMPOTENCY_TTL" envDefault:"24h"`
@@ -28,16 +27,7 @@ func Load() (Config, error) {
 
 // Validate reports missing or invalid settings.
 func (c Config) Validate() error {
-	var errs []error
-	if err := c.Common.Validate(); err != nil {
-		errs = append(errs, err)
-	}
-	if c.Port < 1 || c.Port > 65535 {
-		errs = append(errs, fmt.Errorf("APP_PORT %d is not a port", c.Port))
-	}
-	if c.DatabaseURL == "" {
-		errs = append(errs, errors.New("DATABASE_URL is required"))
-	}
+	errs := []error{c.Common.Validate(), config.ValidatePort(c.Port), c.Database.Validate()}
 	if c.IdempotencyTTL < time.Minute {
 		errs = append(errs, fmt.Errorf("IDEMPOTENCY_TTL %s must be at least 1m", c.IdempotencyTTL))
 	}
@@ -46,5 +36,5 @@ func (c Config) Validate() error {
 
 // Addr is the listen address.
 func (c Config) Addr() string {
-	return fmt.Sprintf(":%d", c.Port)
+	return config.ListenAddr(c.Port)
 }

@@ -1,13 +1,13 @@
 package config_test
 
 import (
-	"os"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/orderflow/orderflow/pkg/platform/config/configtest"
 	"github.com/orderflow/orderflow/services/order/contract"
 	"github.com/orderflow/orderflow/services/order/internal/config"
 )
@@ -23,27 +23,15 @@ func TestLoadDefaults(t *testing.T) {
 }
 
 func TestLoadInvalid(t *testing.T) {
-	tests := []struct {
-		name string
-		env  map[string]string
-		want string
-	}{
-		{"missing database url", map[string]string{"APP_API_TOKEN": "t"}, "DATABASE_URL"},
-		{"missing app token", map[string]string{"DATABASE_URL": "postgres://db/orders"}, "APP_API_TOKEN"},
-		{"bad port", map[string]string{"APP_API_TOKEN": "t", "DATABASE_URL": "postgres://db/orders", "APP_PORT": "70000"}, "APP_PORT"},
-		{"short ttl", map[string]string{"APP_API_TOKEN": "t", "DATABASE_URL": "postgres://db/orders", "IDEMPOTENCY_TTL": "1s"}, "IDEMPOTENCY_TTL"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			for _, k := range []string{"APP_API_TOKEN", "DATABASE_URL", "APP_PORT", "IDEMPOTENCY_TTL"} {
-				t.Setenv(k, tt.env[k]) // restores the variable after the test
-				if _, ok := tt.env[k]; !ok {
-					require.NoError(t, os.Unsetenv(k))
-				}
-			}
-			_, err := config.Load()
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), tt.want)
-		})
-	}
+	configtest.Rejects(t, loadErr, []string{"APP_API_TOKEN", "DATABASE_URL", "APP_PORT", "IDEMPOTENCY_TTL"},
+		configtest.Case{Name: "missing database url", Env: map[string]string{"APP_API_TOKEN": "t"}, Want: "DATABASE_URL"},
+		configtest.Case{Name: "missing app token", Env: map[string]string{"DATABASE_URL": "postgres://db/orders"}, Want: "APP_API_TOKEN"},
+		configtest.Case{Name: "bad port", Env: map[string]string{"APP_API_TOKEN": "t", "DATABASE_URL": "postgres://db/orders", "APP_PORT": "70000"}, Want: "APP_PORT"},
+		configtest.Case{Name: "short ttl", Env: map[string]string{"APP_API_TOKEN": "t", "DATABASE_URL": "postgres://db/orders", "IDEMPOTENCY_TTL": "1s"}, Want: "IDEMPOTENCY_TTL"},
+	)
+}
+
+func loadErr() error {
+	_, err := config.Load()
+	return err
 }

@@ -28,7 +28,7 @@ func TestRun(t *testing.T) {
 			DaprHost: "127.0.0.1", DaprHTTPPort: daprtest.FreePort(t), DaprGRPCPort: daprtest.FreePort(t),
 		},
 		Port:           port,
-		DatabaseURL:    url,
+		Database:       platformconfig.Database{DatabaseURL: url},
 		IdempotencyTTL: time.Hour,
 	}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -11,10 +11,9 @@ import (
 // Config is the payment service's configuration.
 type Config struct {
 	config.Common
+	config.Database // the payments database
 	// Port is the HTTP port of the API and of the sidecar's deliveries.
 	Port int `env:"APP_PORT" envDefault:"8082"`
-	// DatabaseURL is the payments database (postgres://...).
-	DatabaseURL string `env:"DATABASE_URL,required,notEmpty"`
 	// DeclineAbove makes the simulated provider decline amounts above it (minor units).
 	DeclineAbove int64 `env:"PAYMENT_DECLINE_ABOVE" envDefault:"1000000"`
 }
@@ -26,11 +25,7 @@ func Load() (Config, error) {
 
 // Validate reports missing or invalid settings.
 func (c Config) Validate() error {
-	var errs []error
-	errs = append(errs, c.Common.Validate())
-	if c.Port < 1 || c.Port > 65535 {
-		errs = append(errs, fmt.Errorf("APP_PORT must be from 1 to 65535, got %d", c.Port))
-	}
+	errs := []error{c.Common.Validate(), config.ValidatePort(c.Port), c.Database.Validate()}
 	if c.DeclineAbove < 0 {
 		errs = append(errs, fmt.Errorf("PAYMENT_DECLINE_ABOVE must not be negative, got %d", c.DeclineAbove))
 	}
@@ -39,5 +34,5 @@ func (c Config) Validate() error {
 
 // Addr is the HTTP listen address.
 func (c Config) Addr() string {
-	return fmt.Sprintf(":%d", c.Port)
+	return config.ListenAddr(c.Port)
 }

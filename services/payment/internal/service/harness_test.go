@@ -105,7 +105,7 @@ func newHarnessOn(t *testing.T, db, svcPool *pgxpool.Pool) *harness {
 	cfg := config.Config{
 		Common:       platformconfig.Common{AppAPIToken: appToken, ShutdownTimeout: 5 * time.Second},
 		Port:         contract.DefaultPort,
-		DatabaseURL:  "unused",
+		Database:     platformconfig.Database{DatabaseURL: "unused"},
 		DeclineAbove: declineAbove,
 	}
 	prov := &provider{inner: simprovider.New(cfg.DeclineAbove)}
