@@ -10,11 +10,14 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/orderflow/orderflow/pkg/events"
 	"github.com/orderflow/orderflow/pkg/platform/config"
 	"github.com/orderflow/orderflow/pkg/platform/dapr"
+	"github.com/orderflow/orderflow/pkg/platform/deadletter"
 	"github.com/orderflow/orderflow/pkg/platform/httpserver"
 	"github.com/orderflow/orderflow/pkg/platform/outbox"
 	"github.com/orderflow/orderflow/pkg/platform/pgdb"
+	"github.com/orderflow/orderflow/pkg/platform/pubsub"
 	"github.com/orderflow/orderflow/pkg/platform/telemetry"
 )
 
@@ -96,6 +99,86 @@ func (r *Runtime) Close() {
 func (r *Runtime) Relay(app string) Worker {
 	relay := outbox.NewRelay(r.Pool, r.Sidecar, outbox.RelayOptions{Source: app, Logger: r.Log})
 	return Worker{Name: "outbox relay", Run: relay.Run}
+}
+
+// ConsumerOptions configure NewConsumer.
+type ConsumerOptions struct {
+	// AppID is the service's Dapr app id: it names the service in metrics and spans, the
+	// router's inbox consumer and the dead letters' owner.
+	AppID string
+	// Addr is the listen address of Server.Run; default httpserver.DefaultAddr.
+	Addr string
+	// AppToken is APP_API_TOKEN: the sidecar sends it in dapr-api-token, and every route but
+	// /healthz, /readyz and /metrics requires it.
+	AppToken string
+	// Pool is the service's migrated database: the "database" readiness check pings it and it
+	// holds the dead letters.
+	Pool *pgxpool.Pool
+	// Sidecar is the "dapr" readiness check (dapr.Client.Outbound); nil registers none.
+	Sidecar httpserver.Check
+	// AdminPrefix is the path of the dead-letter admin API, such as "/admin".
+	AdminPrefix string
+	// Log defaults to slog.Default().
+	Log *slog.Logger
+	// ShutdownTimeout bounds the wait for in-flight requests; default httpserver's.
+	ShutdownTimeout time.Duration
+}
+
+// Consumer is the HTTP side every service that consumes events assembles the same way: the
+// subscription router, the HTTP server, its readiness checks and the dead-letter store. The
+// service registers its event routes on Router (with DeadLetters for its dead-letter routes)
+// and its API on Server.Echo (behind Router.RequireAppToken), then calls Mount.
+type Consumer struct {
+	Server      *httpserver.Server
+	Router      *pubsub.Router
+	DeadLetters *deadletter.Store
+	Log         *slog.Logger // ConsumerOptions.Log or the default logger
+
+	adminPrefix string
+}
+
+// NewConsumer builds the router and the server: the server's body limit leaves event
+// deliveries to the router's own limits (an oversized event is answered DROP, never 413), and
+// /readyz checks the database and, when given, the sidecar.
+func NewConsumer(o ConsumerOptions) *Consumer {
+	log := o.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	router := pubsub.NewRouter(o.AppID, o.AppToken, log)
+	srv := httpserver.New(httpserver.Options{
+		Service:          o.AppID,
+		Addr:             o.Addr,
+		Logger:           log,
+		BodyLimitSkipper: router.Skipper,
+		ShutdownTimeout:  o.ShutdownTimeout,
+	})
+	srv.AddReadyCheck("database", pgdb.Ping(o.Pool))
+	if o.Sidecar != nil {
+		srv.AddReadyCheck("dapr", o.Sidecar)
+	}
+	return &Consumer{
+		Server:      srv,
+		Router:      router,
+		DeadLetters: deadletter.NewStore(o.Pool, o.AppID),
+		Log:         log,
+		adminPrefix: o.AdminPrefix,
+	}
+}
+
+// Mount mounts the event routes registered on Router and, under ConsumerOptions.AdminPrefix
+// and behind the app token, the dead-letter admin API, whose replays go through replay (nil:
+// Router.Dispatch, which knows the typed routes). The service registers its own API on
+// Server.Echo behind Router.RequireAppToken too: every route but /healthz, /readyz and
+// /metrics requires the app token, which the sidecar adds to every delivery and service
+// invocation, so the API and the admin API are reached through Dapr (the gateway checks API
+// and admin keys), never around it.
+func (c *Consumer) Mount(replay func(context.Context, events.CloudEvent) error) {
+	if replay == nil {
+		replay = c.Router.Dispatch
+	}
+	c.Router.Register(c.Server.Echo)
+	deadletter.RegisterAdmin(c.Server.Echo.Group(c.adminPrefix, c.Router.RequireAppToken), c.DeadLetters, replay)
 }
 
 // Worker is a background loop of a service, such as the outbox relay. Run returns when its

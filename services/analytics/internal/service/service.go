@@ -10,7 +10,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/orderflow/orderflow/pkg/platform/deadletter"
 	"github.com/orderflow/orderflow/pkg/platform/httpserver"
 	"github.com/orderflow/orderflow/pkg/platform/pgdb"
 	"github.com/orderflow/orderflow/pkg/platform/pubsub"
@@ -48,35 +47,24 @@ type Service struct {
 
 // New assembles the service on o.Pool, whose database must be migrated (Migrate).
 func New(o Options) *Service {
-	log := o.Log
-	if log == nil {
-		log = slog.Default()
-	}
-	router := pubsub.NewRouter(contract.AppID, o.AppToken, log)
-	srv := httpserver.New(httpserver.Options{
-		Service: contract.AppID,
-		Addr:    o.Addr,
-		Logger:  log,
-		// Bulk deliveries keep the router's own limit (pubsub.MaxBulkBytes), never 413.
-		BodyLimitSkipper: router.Skipper,
-		ShutdownTimeout:  o.ShutdownTimeout,
+	c := platform.NewConsumer(platform.ConsumerOptions{
+		AppID:           contract.AppID,
+		Addr:            o.Addr,
+		AppToken:        o.AppToken,
+		Pool:            o.Pool,
+		Sidecar:         o.SidecarReady,
+		AdminPrefix:     contract.AdminPrefix,
+		Log:             o.Log,
+		ShutdownTimeout: o.ShutdownTimeout,
 	})
-	srv.AddReadyCheck("db", o.Pool.Ping)
-	if o.SidecarReady != nil {
-		srv.AddReadyCheck("dapr", o.SidecarReady)
-	}
-
 	uc := app.New(postgres.NewStore(o.Pool), o.Now)
-	dead := deadletter.NewStore(o.Pool, contract.AppID)
-	handlers := eventsport.New(uc, log)
-	handlers.Register(router, dead)
-	router.Register(srv.Echo)
-	// The API and the admin API are reached through Dapr service invocation only: the sidecar
-	// sends the app token (the gateway checks API and admin keys before invoking). Replays run
-	// the bulk handler's logic on one event: the router's Dispatch knows typed routes only.
-	httpport.Register(srv.Echo, uc, router.RequireAppToken)
-	deadletter.RegisterAdmin(srv.Echo.Group(contract.AdminPrefix, router.RequireAppToken), dead, handlers.Dispatch)
-	return &Service{Server: srv, Router: router, App: uc, Handlers: handlers}
+	handlers := eventsport.New(uc, c.Log)
+	handlers.Register(c.Router, c.DeadLetters)
+	httpport.Register(c.Server.Echo, uc, c.Router.RequireAppToken)
+	// Replays run the bulk handler's logic on one event: the router's Dispatch knows typed
+	// routes only.
+	c.Mount(handlers.Dispatch)
+	return &Service{Server: c.Server, Router: c.Router, App: uc, Handlers: handlers}
 }
 
 // Migrate applies the platform's and the service's migrations.

@@ -10,7 +10,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/orderflow/orderflow/pkg/platform/deadletter"
 	"github.com/orderflow/orderflow/pkg/platform/httpserver"
 	"github.com/orderflow/orderflow/pkg/platform/pgdb"
 	"github.com/orderflow/orderflow/pkg/platform/pubsub"
@@ -45,33 +44,21 @@ type Service struct {
 
 // New assembles the service on o.Pool, whose database must be migrated (Migrate).
 func New(o Options) *Service {
-	log := o.Log
-	if log == nil {
-		log = slog.Default()
-	}
-	router := pubsub.NewRouter(contract.AppID, o.AppToken, log)
-	srv := httpserver.New(httpserver.Options{
-		Service: contract.AppID,
-		Addr:    o.Addr,
-		Logger:  log,
-		// Event deliveries keep the router's own limits: DROP, never 413.
-		BodyLimitSkipper: router.Skipper,
-		ShutdownTimeout:  o.ShutdownTimeout,
+	c := platform.NewConsumer(platform.ConsumerOptions{
+		AppID:           contract.AppID,
+		Addr:            o.Addr,
+		AppToken:        o.AppToken,
+		Pool:            o.Pool,
+		Sidecar:         o.SidecarReady,
+		AdminPrefix:     contract.AdminPrefix,
+		Log:             o.Log,
+		ShutdownTimeout: o.ShutdownTimeout,
 	})
-	srv.AddReadyCheck("db", o.Pool.Ping)
-	if o.SidecarReady != nil {
-		srv.AddReadyCheck("dapr", o.SidecarReady)
-	}
-
 	uc := app.New(postgres.NewStore(o.Pool, contract.AppID))
-	dead := deadletter.NewStore(o.Pool, contract.AppID)
-	eventsport.Register(router, uc, dead, log)
-	router.Register(srv.Echo)
-	// The API and the admin API are reached through Dapr service invocation only: the sidecar
-	// sends the app token (the gateway checks API and admin keys before invoking).
-	httpport.Register(srv.Echo, uc, router.RequireAppToken)
-	deadletter.RegisterAdmin(srv.Echo.Group(contract.AdminPrefix, router.RequireAppToken), dead, router.Dispatch)
-	return &Service{Server: srv, Router: router, App: uc}
+	eventsport.Register(c.Router, uc, c.DeadLetters, c.Log)
+	httpport.Register(c.Server.Echo, uc, c.Router.RequireAppToken)
+	c.Mount(nil)
+	return &Service{Server: c.Server, Router: c.Router, App: uc}
 }
 
 // Migrate applies the platform's and the service's migrations.

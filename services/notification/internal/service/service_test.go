@@ -351,7 +351,7 @@ func TestReadiness(t *testing.T) {
 	e := newEnv(t, func(context.Context) error { return errors.New("sidecar down") })
 	code, body := e.do(http.MethodGet, "/readyz", "", "", "")
 	assert.Equal(t, http.StatusServiceUnavailable, code)
-	assert.JSONEq(t, `{"status":"unavailable","checks":{"db":"ok","dapr":"sidecar down"}}`, body)
+	assert.JSONEq(t, `{"status":"unavailable","checks":{"database":"ok","dapr":"sidecar down"}}`, body)
 
 	e = newEnv(t, nil)
 	code, _ = e.do(http.MethodGet, "/readyz", "", "", "")

@@ -13,7 +13,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/orderflow/orderflow/pkg/platform/deadletter"
 	"github.com/orderflow/orderflow/pkg/platform/httpserver"
 	"github.com/orderflow/orderflow/pkg/platform/pubsub"
 	platform "github.com/orderflow/orderflow/pkg/platform/service"
@@ -55,44 +54,29 @@ type Service struct {
 
 // New assembles the service over d.Pool, whose database must be migrated.
 func New(d Deps) *Service {
-	log := d.Log
-	if log == nil {
-		log = slog.Default()
-	}
 	addr := d.Addr
 	if addr == "" {
 		addr = fmt.Sprintf(":%d", contract.DefaultPort)
 	}
+	c := platform.NewConsumer(platform.ConsumerOptions{
+		AppID:           contract.AppID,
+		Addr:            addr,
+		AppToken:        d.AppToken,
+		Pool:            d.Pool,
+		Sidecar:         d.Sidecar,
+		AdminPrefix:     contract.AdminPrefix,
+		Log:             d.Log,
+		ShutdownTimeout: d.ShutdownTimeout,
+	})
 	opts := d.App
 	if opts.Log == nil {
-		opts.Log = log
+		opts.Log = c.Log
 	}
 	svc := app.New(postgres.New(d.Pool), opts)
-
-	router := pubsub.NewRouter(contract.AppID, d.AppToken, log)
-	deadLetters := deadletter.NewStore(d.Pool, contract.AppID)
-	eventsport.Register(router, svc, deadLetters, log)
-
-	srv := httpserver.New(httpserver.Options{
-		Service:          contract.AppID,
-		Addr:             addr,
-		Logger:           log,
-		ShutdownTimeout:  d.ShutdownTimeout,
-		BodyLimitSkipper: router.Skipper, // event routes enforce their own limits, answering DROP
-	})
-	srv.AddReadyCheck("database", d.Pool.Ping)
-	if d.Sidecar != nil {
-		srv.AddReadyCheck("dapr", d.Sidecar)
-	}
-
-	// Every route but /healthz, /readyz and /metrics requires the app token: the sidecar adds it
-	// to every delivery and service invocation, so the API and the dead-letter admin are reached
-	// through Dapr (the gateway checks API and admin keys), never around it.
-	router.Register(srv.Echo)
-	httpport.Register(srv.Echo, svc, router.RequireAppToken)
-	deadletter.RegisterAdmin(srv.Echo.Group(contract.AdminPrefix, router.RequireAppToken), deadLetters, router.Dispatch)
-
-	return &Service{Server: srv, Router: router, App: svc}
+	eventsport.Register(c.Router, svc, c.DeadLetters, c.Log)
+	httpport.Register(c.Server.Echo, svc, c.Router.RequireAppToken)
+	c.Mount(nil)
+	return &Service{Server: c.Server, Router: c.Router, App: svc}
 }
 
 // Handler is the service's HTTP handler, for tests that do not listen on a port.

@@ -12,7 +12,6 @@ import (
 
 	"github.com/orderflow/orderflow/pkg/platform/deadletter"
 	"github.com/orderflow/orderflow/pkg/platform/httpserver"
-	"github.com/orderflow/orderflow/pkg/platform/pgdb"
 	"github.com/orderflow/orderflow/pkg/platform/pubsub"
 	platform "github.com/orderflow/orderflow/pkg/platform/service"
 	"github.com/orderflow/orderflow/services/payment/contract"
@@ -31,6 +30,8 @@ type Deps struct {
 	Provider app.Provider
 	Logger   *slog.Logger
 	Now      func() time.Time // optional clock
+	// Sidecar is the readiness check of the Dapr sidecar (dapr.Client.Outbound); nil: none.
+	Sidecar httpserver.Check
 }
 
 // Service is the wired payment service.
@@ -45,31 +46,22 @@ type Service struct {
 // admin under /admin, database readiness check). It starts nothing. cfg.AppAPIToken is
 // required on every route but the operational ones.
 func New(cfg config.Config, deps Deps) *Service {
-	log := deps.Logger
-	if log == nil {
-		log = slog.Default()
-	}
-	store := postgres.NewStore(deps.Pool, contract.AppID)
-	uc := app.New(store, store, deps.Provider, app.Options{Now: deps.Now, Logger: log})
-	router := pubsub.NewRouter(contract.AppID, cfg.AppAPIToken, log)
-	dead := deadletter.NewStore(deps.Pool, contract.AppID)
-	eventsport.New(uc, log).Register(router, dead)
-
-	srv := httpserver.New(httpserver.Options{
-		Service:          contract.AppID,
-		Addr:             cfg.Addr(),
-		Logger:           log,
-		BodyLimitSkipper: router.Skipper,
-		ShutdownTimeout:  cfg.ShutdownTimeout,
+	c := platform.NewConsumer(platform.ConsumerOptions{
+		AppID:           contract.AppID,
+		Addr:            cfg.Addr(),
+		AppToken:        cfg.AppAPIToken,
+		Pool:            deps.Pool,
+		Sidecar:         deps.Sidecar,
+		AdminPrefix:     contract.AdminPrefix,
+		Log:             deps.Logger,
+		ShutdownTimeout: cfg.ShutdownTimeout,
 	})
-	srv.AddReadyCheck("database", pgdb.Ping(deps.Pool))
-	router.Register(srv.Echo)
-	// Every route but /healthz, /readyz and /metrics requires the app token: the sidecar adds
-	// it to every delivery and service invocation, so the API and the dead-letter admin are
-	// reached through Dapr (the gateway checks API and admin keys) and not around it.
-	httpport.Register(srv.Echo, uc, router.RequireAppToken)
-	deadletter.RegisterAdmin(srv.Echo.Group(contract.AdminPrefix, router.RequireAppToken), dead, router.Dispatch)
-	return &Service{Server: srv, Router: router, App: uc, DeadLetters: dead}
+	store := postgres.NewStore(deps.Pool, contract.AppID)
+	uc := app.New(store, store, deps.Provider, app.Options{Now: deps.Now, Logger: c.Log})
+	eventsport.New(uc, c.Log).Register(c.Router, c.DeadLetters)
+	httpport.Register(c.Server.Echo, uc, c.Router.RequireAppToken)
+	c.Mount(nil)
+	return &Service{Server: c.Server, Router: c.Router, App: uc, DeadLetters: c.DeadLetters}
 }
 
 // Run runs the payment service until ctx is cancelled: tracing, the migrated database, the
@@ -81,7 +73,6 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer rt.Close()
-	svc := New(cfg, Deps{Pool: rt.Pool, Provider: simprovider.New(cfg.DeclineAbove), Logger: log})
-	svc.Server.AddReadyCheck("dapr", rt.Sidecar.Outbound)
+	svc := New(cfg, Deps{Pool: rt.Pool, Provider: simprovider.New(cfg.DeclineAbove), Logger: log, Sidecar: rt.Sidecar.Outbound})
 	return platform.Serve(ctx, svc.Server, log, rt.Relay(contract.AppID))
 }
