@@ -22,7 +22,7 @@ import (
 	"github.com/orderflow/orderflow/pkg/platform/inbox"
 	"github.com/orderflow/orderflow/pkg/platform/outbox"
 	"github.com/orderflow/orderflow/pkg/platform/pgdb"
-	"github.com/orderflow/orderflow/pkg/platform/pgdb/pgdbtest"
+	"github.com/orderflow/orderflow/pkg/platform/pgdb/pooltest"
 	"github.com/orderflow/orderflow/pkg/platform/pubsub"
 )
 
@@ -53,11 +53,8 @@ func (d *deliveries) count(id string) int {
 func newStack(t *testing.T) *stack {
 	t.Helper()
 	ctx := context.Background()
-	pool, err := pgdb.Open(ctx, pgdbtest.NewDatabase(t))
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
-	require.NoError(t, pgdb.Migrate(ctx, pool, nil, nil))
-	_, err = pool.Exec(ctx, `CREATE TABLE charges (event_id text PRIMARY KEY, order_id text NOT NULL)`)
+	pool := pooltest.New(t, nil)
+	_, err := pool.Exec(ctx, `CREATE TABLE charges (event_id text PRIMARY KEY, order_id text NOT NULL)`)
 	require.NoError(t, err)
 
 	s := &stack{pool: pool, deliveries: deliveries{calls: map[string]int{}}}
@@ -91,7 +88,7 @@ func newStack(t *testing.T) *stack {
 
 	daprtest.Start(t, daprtest.Options{AppID: "payment", AppPort: appPort, AppToken: appToken, APIToken: apiToken, RedisDB: redisDB})
 	pubSidecar := daprtest.Start(t, daprtest.Options{AppID: "order", AppToken: appToken, APIToken: apiToken, RedisDB: redisDB,
-		ResourcesPaths: []string{daprtest.DaprPath(t, "components", "local"), daprtest.DaprPath(t, "resiliency")}})
+		ResourcesPaths: daprtest.ResourcesPathsWithoutSubscriptions(t)})
 	s.publisher = dapr.New(dapr.Config{Host: "127.0.0.1", HTTPPort: pubSidecar.HTTPPort, GRPCPort: pubSidecar.GRPCPort, APIToken: apiToken}, nil)
 	t.Cleanup(s.publisher.Close)
 	return s
@@ -135,13 +132,6 @@ func (s *stack) charged(t *testing.T, eventID string) (orderID string, ok bool) 
 	return orderID, true
 }
 
-func rowCount(t *testing.T, pool *pgxpool.Pool, sql string, args ...any) int {
-	t.Helper()
-	var n int
-	require.NoError(t, pool.QueryRow(context.Background(), sql, args...).Scan(&n))
-	return n
-}
-
 // TestDaprdOutboxInboxDeadLetter drives the platform through two real daprd sidecars and
 // Redis Streams: delivery with the outbox id as CloudEvent id, redelivery after a crash between
 // publish and mark absorbed by the inbox, and a poison event dead-lettered by the subscriber's
@@ -176,8 +166,8 @@ func TestDaprdOutboxInboxDeadLetter(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, 1, n, "the unmarked row is published again")
 		require.Eventually(t, func() bool { return s.count(id) == 2 }, 30*time.Second, 50*time.Millisecond, "redelivered through daprd")
-		assert.Equal(t, 1, rowCount(t, s.pool, `SELECT count(*) FROM charges WHERE event_id = $1`, id))
-		assert.Equal(t, 1, rowCount(t, s.pool, `SELECT count(*) FROM processed_events WHERE consumer = 'payment' AND event_id = $1`, id))
+		assert.Equal(t, 1, pooltest.Count(t, s.pool, `SELECT count(*) FROM charges WHERE event_id = $1`, id))
+		assert.Equal(t, 1, pooltest.Count(t, s.pool, `SELECT count(*) FROM processed_events WHERE consumer = 'payment' AND event_id = $1`, id))
 	})
 
 	t.Run("poison event is dropped to the dead-letter topic and stored", func(t *testing.T) {
@@ -195,7 +185,7 @@ func TestDaprdOutboxInboxDeadLetter(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, events.TypeOrderCreated, letters[0].EventType)
 		assert.Equal(t, events.DeadLetterTopic(events.TopicOrders, "payment"), letters[0].Topic)
-		assert.Zero(t, rowCount(t, s.pool, `SELECT count(*) FROM processed_events WHERE event_id = $1`, id), "a DROPped event leaves no inbox row")
+		assert.Zero(t, pooltest.Count(t, s.pool, `SELECT count(*) FROM processed_events WHERE event_id = $1`, id), "a DROPped event leaves no inbox row")
 		_, charged := s.charged(t, id)
 		assert.False(t, charged)
 	})

@@ -3,6 +3,9 @@
 //
 // The daprd binary is found in $DAPRD, on PATH, or in ~/.dapr/bin/daprd. When none is found
 // the test is skipped — or fails when CI=true, so CI can never pass by skipping.
+//
+// It imports no Dapr SDK (nor anything beyond the standard library and logtest), so that any
+// module, e2e included, can use it without taking on the SDK's dependencies.
 package daprtest
 
 import (
@@ -132,6 +135,14 @@ func DefaultConfig(root string) string {
 func DaprPath(t testing.TB, parts ...string) string {
 	t.Helper()
 	return filepath.Join(append([]string{RepoRoot(t), "deploy", "dapr"}, parts...)...)
+}
+
+// ResourcesPathsWithoutSubscriptions are the --resources-path folders of a sidecar that
+// subscribes to nothing (it publishes or invokes only): the local components and the shared
+// resiliency of deploy/dapr.
+func ResourcesPathsWithoutSubscriptions(t testing.TB) []string {
+	t.Helper()
+	return []string{DaprPath(t, "components", "local"), DaprPath(t, "resiliency")}
 }
 
 // Options describe one sidecar.
@@ -315,3 +326,33 @@ func (s *Sidecar) Logs() string { return s.logs.String() }
 
 // HTTPBase is the sidecar's HTTP API root.
 func (s *Sidecar) HTTPBase() string { return "http://127.0.0.1:" + strconv.Itoa(s.HTTPPort) }
+
+// App is an app server a sidecar delivers to, such as an *httpserver.Server.
+type App interface {
+	// Run serves until ctx is cancelled and returns nil after a clean shutdown.
+	Run(ctx context.Context) error
+	// Started is closed once Run listens.
+	Started() <-chan struct{}
+}
+
+// ServeApp runs app until the test ends, when it must stop cleanly, and returns once app
+// listens, so that a sidecar started next finds its app port open. Call it before starting the
+// app's sidecar: cleanups run in reverse, so the sidecar stops before the app.
+func ServeApp(t testing.TB, app App) {
+	t.Helper()
+	ctx, stop := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- app.Run(ctx) }()
+	select {
+	case <-app.Started():
+	case err := <-served:
+		stop()
+		t.Fatalf("daprtest: app did not start: %v", err)
+	}
+	t.Cleanup(func() {
+		stop()
+		if err := <-served; err != nil {
+			t.Errorf("daprtest: app did not stop cleanly: %v", err)
+		}
+	})
+}

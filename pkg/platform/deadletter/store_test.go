@@ -18,8 +18,7 @@ import (
 	"github.com/orderflow/orderflow/pkg/events"
 	"github.com/orderflow/orderflow/pkg/platform/deadletter"
 	"github.com/orderflow/orderflow/pkg/platform/inbox"
-	"github.com/orderflow/orderflow/pkg/platform/pgdb"
-	"github.com/orderflow/orderflow/pkg/platform/pgdb/pgdbtest"
+	"github.com/orderflow/orderflow/pkg/platform/pgdb/pooltest"
 	"github.com/orderflow/orderflow/pkg/platform/pubsub"
 )
 
@@ -31,12 +30,7 @@ const (
 // newPool returns a pool on a private, migrated database.
 func newPool(t *testing.T) *pgxpool.Pool {
 	t.Helper()
-	ctx := context.Background()
-	pool, err := pgdb.Open(ctx, pgdbtest.NewDatabase(t))
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
-	require.NoError(t, pgdb.Migrate(ctx, pool, nil, nil))
-	return pool
+	return pooltest.New(t, nil)
 }
 
 // deadEvent returns a CloudEvent as it arrives on a dead-letter topic, and its raw JSON.

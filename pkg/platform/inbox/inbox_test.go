@@ -11,27 +11,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/pkg/platform/inbox"
-	"github.com/orderflow/orderflow/pkg/platform/pgdb"
-	"github.com/orderflow/orderflow/pkg/platform/pgdb/pgdbtest"
+	"github.com/orderflow/orderflow/pkg/platform/pgdb/pooltest"
 )
 
 func setup(t *testing.T) *pgxpool.Pool {
 	t.Helper()
-	ctx := context.Background()
-	pool, err := pgdb.Open(ctx, pgdbtest.NewDatabase(t))
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
-	require.NoError(t, pgdb.Migrate(ctx, pool, nil, nil))
-	_, err = pool.Exec(ctx, `CREATE TABLE effects (event_id text NOT NULL)`)
+	pool := pooltest.New(t, nil)
+	_, err := pool.Exec(context.Background(), `CREATE TABLE effects (event_id text NOT NULL)`)
 	require.NoError(t, err)
 	return pool
-}
-
-func count(t *testing.T, pool *pgxpool.Pool, sql string) int {
-	t.Helper()
-	var n int
-	require.NoError(t, pool.QueryRow(context.Background(), sql).Scan(&n))
-	return n
 }
 
 func TestProcess(t *testing.T) {
@@ -67,8 +55,8 @@ func TestProcess(t *testing.T) {
 				}
 				assert.Equal(t, tt.wantApplied[i], applied, "delivery %d", i)
 			}
-			assert.Equal(t, tt.wantEffects, count(t, pool, `SELECT count(*) FROM effects`))
-			assert.Equal(t, tt.wantInbox, count(t, pool, `SELECT count(*) FROM processed_events`))
+			assert.Equal(t, tt.wantEffects, pooltest.Count(t, pool, `SELECT count(*) FROM effects`))
+			assert.Equal(t, tt.wantInbox, pooltest.Count(t, pool, `SELECT count(*) FROM processed_events`))
 		})
 	}
 }
@@ -80,5 +68,5 @@ func TestClaimIsPerConsumer(t *testing.T) {
 		_, err := inbox.Claim(ctx, pool, consumer, "e1")
 		require.NoError(t, err)
 	}
-	assert.Equal(t, 2, count(t, pool, `SELECT count(*) FROM processed_events`), "each consumer processes the event once")
+	assert.Equal(t, 2, pooltest.Count(t, pool, `SELECT count(*) FROM processed_events`), "each consumer processes the event once")
 }

@@ -20,7 +20,7 @@ import (
 	"github.com/orderflow/orderflow/pkg/platform/logging"
 	"github.com/orderflow/orderflow/pkg/platform/outbox"
 	"github.com/orderflow/orderflow/pkg/platform/pgdb"
-	"github.com/orderflow/orderflow/pkg/platform/pgdb/pgdbtest"
+	"github.com/orderflow/orderflow/pkg/platform/pgdb/pooltest"
 )
 
 // recorder is a Publisher that keeps what it was given.
@@ -70,12 +70,8 @@ func (r *recorder) ids() []string {
 
 func setup(t *testing.T) *pgxpool.Pool {
 	t.Helper()
-	ctx := context.Background()
-	pool, err := pgdb.Open(ctx, pgdbtest.NewDatabase(t))
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
-	require.NoError(t, pgdb.Migrate(ctx, pool, nil, nil))
-	_, err = pool.Exec(ctx, `CREATE TABLE things (id text PRIMARY KEY)`)
+	pool := pooltest.New(t, nil)
+	_, err := pool.Exec(context.Background(), `CREATE TABLE things (id text PRIMARY KEY)`)
 	require.NoError(t, err)
 	return pool
 }
@@ -112,13 +108,6 @@ func placeOrders(t *testing.T, pool *pgxpool.Pool, prefix string, n int) []strin
 	return ids
 }
 
-func count(t *testing.T, pool *pgxpool.Pool, sql string) int {
-	t.Helper()
-	var n int
-	require.NoError(t, pool.QueryRow(context.Background(), sql).Scan(&n))
-	return n
-}
-
 func TestAddIsPartOfTheBusinessTransaction(t *testing.T) {
 	pool := setup(t)
 	ctx := context.Background()
@@ -134,8 +123,8 @@ func TestAddIsPartOfTheBusinessTransaction(t *testing.T) {
 		return boom
 	})
 	require.ErrorIs(t, err, boom)
-	assert.Zero(t, count(t, pool, `SELECT count(*) FROM things`))
-	assert.Zero(t, count(t, pool, `SELECT count(*) FROM outbox`))
+	assert.Zero(t, pooltest.Count(t, pool, `SELECT count(*) FROM things`))
+	assert.Zero(t, pooltest.Count(t, pool, `SELECT count(*) FROM outbox`))
 
 	pub := &recorder{}
 	relay := outbox.NewRelay(pool, pub, outbox.RelayOptions{Source: "order"})
@@ -144,8 +133,8 @@ func TestAddIsPartOfTheBusinessTransaction(t *testing.T) {
 	assert.Zero(t, n, "a rolled-back transaction publishes nothing")
 
 	placeOrders(t, pool, "committed", 1)
-	assert.Equal(t, 1, count(t, pool, `SELECT count(*) FROM things`))
-	assert.Equal(t, 1, count(t, pool, `SELECT count(*) FROM outbox WHERE published_at IS NULL`))
+	assert.Equal(t, 1, pooltest.Count(t, pool, `SELECT count(*) FROM things`))
+	assert.Equal(t, 1, pooltest.Count(t, pool, `SELECT count(*) FROM outbox WHERE published_at IS NULL`))
 }
 
 func TestAddRejectsIncompleteMessages(t *testing.T) {
@@ -188,7 +177,7 @@ func TestRelayPublishesExplicitCloudEvent(t *testing.T) {
 		require.NoError(t, s.event.DecodeData(&data))
 		assert.Equal(t, s.event.Subject, data["orderId"])
 	}
-	assert.Zero(t, count(t, pool, `SELECT count(*) FROM outbox WHERE published_at IS NULL`))
+	assert.Zero(t, pooltest.Count(t, pool, `SELECT count(*) FROM outbox WHERE published_at IS NULL`))
 	n, err = relay.Flush(ctx)
 	require.NoError(t, err)
 	assert.Zero(t, n, "published rows are not published again")
@@ -236,7 +225,7 @@ func TestCrashBetweenPublishAndMarkRedeliversSameID(t *testing.T) {
 	crashing := outbox.NewRelay(pool, pub, outbox.RelayOptions{Source: "order", AfterPublish: func(string) error { return crash }})
 	_, err := crashing.Flush(ctx)
 	require.ErrorIs(t, err, crash)
-	assert.Equal(t, 1, count(t, pool, `SELECT count(*) FROM outbox WHERE published_at IS NULL`), "not marked")
+	assert.Equal(t, 1, pooltest.Count(t, pool, `SELECT count(*) FROM outbox WHERE published_at IS NULL`), "not marked")
 
 	restarted := outbox.NewRelay(pool, pub, outbox.RelayOptions{Source: "order"})
 	n, err := restarted.Flush(ctx)
@@ -254,7 +243,7 @@ func TestCrashBetweenPublishAndMarkRedeliversSameID(t *testing.T) {
 		})
 		require.NoError(t, err)
 	}
-	assert.Equal(t, 1, count(t, pool, `SELECT count(*) FROM effects`))
+	assert.Equal(t, 1, pooltest.Count(t, pool, `SELECT count(*) FROM effects`))
 }
 
 // blockingPublisher publishes `allow` events, then blocks until its context ends — a relay
@@ -323,7 +312,7 @@ func TestTwoRelaysDeliverEveryRowOnce(t *testing.T) {
 		go func() { defer wg.Done(); _ = r.Run(ctx) }()
 	}
 	require.Eventually(t, func() bool {
-		return count(t, pool, `SELECT count(*) FROM outbox WHERE published_at IS NULL`) == 0
+		return pooltest.Count(t, pool, `SELECT count(*) FROM outbox WHERE published_at IS NULL`) == 0
 	}, 60*time.Second, 50*time.Millisecond)
 	cancel()
 	wg.Wait()
@@ -370,7 +359,7 @@ func TestPruneDeletesOldPublishedRows(t *testing.T) {
 	n, err := relay.Prune(ctx)
 	require.NoError(t, err)
 	assert.EqualValues(t, 2, n)
-	assert.Equal(t, 2, count(t, pool, `SELECT count(*) FROM outbox`), "recent published and unpublished rows stay")
+	assert.Equal(t, 2, pooltest.Count(t, pool, `SELECT count(*) FROM outbox`), "recent published and unpublished rows stay")
 }
 
 func TestHeadersCarryTraceAndCorrelation(t *testing.T) {

@@ -22,8 +22,8 @@ import (
 	"github.com/orderflow/orderflow/pkg/platform/config"
 	"github.com/orderflow/orderflow/pkg/platform/deadletter"
 	"github.com/orderflow/orderflow/pkg/platform/httpserver"
-	"github.com/orderflow/orderflow/pkg/platform/pgdb"
 	"github.com/orderflow/orderflow/pkg/platform/pgdb/pgdbtest"
+	"github.com/orderflow/orderflow/pkg/platform/pgdb/pooltest"
 	"github.com/orderflow/orderflow/pkg/platform/pubsub"
 	"github.com/orderflow/orderflow/pkg/platform/service"
 )
@@ -109,10 +109,7 @@ func TestStartFailsOnBadDatabaseURL(t *testing.T) {
 
 func TestConsumer(t *testing.T) {
 	ctx := context.Background()
-	pool, err := pgdb.Open(ctx, pgdbtest.NewDatabase(t))
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
-	require.NoError(t, pgdb.Migrate(ctx, pool, nil, quiet))
+	pool := pooltest.New(t, nil)
 
 	const token = "app-token"
 	var sidecarErr error

@@ -14,10 +14,10 @@ import (
 	"github.com/orderflow/orderflow/pkg/events"
 	"github.com/orderflow/orderflow/pkg/platform/dapr"
 	"github.com/orderflow/orderflow/pkg/platform/daprtest"
-	"github.com/orderflow/orderflow/pkg/platform/pgdb"
-	"github.com/orderflow/orderflow/pkg/platform/pgdb/pgdbtest"
+	"github.com/orderflow/orderflow/pkg/platform/pgdb/pooltest"
 	"github.com/orderflow/orderflow/services/analytics/contract"
 	"github.com/orderflow/orderflow/services/analytics/internal/service"
+	"github.com/orderflow/orderflow/services/analytics/migrations"
 )
 
 const daprAPIToken = "test-dapr-api-token"
@@ -30,25 +30,18 @@ const daprAPIToken = "test-dapr-api-token"
 func TestDaprdBulkIngestAndDeadLetter(t *testing.T) {
 	ctx := context.Background()
 	redisDB := daprtest.RedisDB(t)
-	pool, err := pgdb.Open(ctx, pgdbtest.NewDatabase(t))
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
-	require.NoError(t, service.Migrate(ctx, pool, nil))
+	pool := pooltest.New(t, migrations.FS)
 
 	port := daprtest.FreePort(t)
 	log := slog.New(slog.DiscardHandler)
 	svc := service.New(service.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port), AppToken: appToken, Pool: pool, Log: log,
 		ShutdownTimeout: 5 * time.Second})
-	runCtx, stop := context.WithCancel(ctx)
-	served := make(chan error, 1)
-	go func() { served <- svc.Server.Run(runCtx) }()
-	t.Cleanup(func() { stop(); require.NoError(t, <-served) })
-	<-svc.Server.Started()
+	daprtest.ServeApp(t, svc.Server)
 
 	daprtest.Start(t, daprtest.Options{AppID: contract.AppID, AppPort: port, AppToken: appToken, APIToken: daprAPIToken, RedisDB: redisDB})
 	publisher := func(appID string) *dapr.Client {
 		sidecar := daprtest.Start(t, daprtest.Options{AppID: appID, AppToken: appToken, APIToken: daprAPIToken, RedisDB: redisDB,
-			ResourcesPaths: []string{daprtest.DaprPath(t, "components", "local"), daprtest.DaprPath(t, "resiliency")}})
+			ResourcesPaths: daprtest.ResourcesPathsWithoutSubscriptions(t)})
 		c := dapr.New(dapr.Config{Host: "127.0.0.1", HTTPPort: sidecar.HTTPPort, GRPCPort: sidecar.GRPCPort, APIToken: daprAPIToken}, log)
 		t.Cleanup(c.Close)
 		return c

@@ -11,7 +11,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/orderflow/orderflow/pkg/platform/httpserver"
-	"github.com/orderflow/orderflow/pkg/platform/pgdb"
 	"github.com/orderflow/orderflow/pkg/platform/pubsub"
 	platform "github.com/orderflow/orderflow/pkg/platform/service"
 	"github.com/orderflow/orderflow/services/analytics/contract"
@@ -45,7 +44,8 @@ type Service struct {
 	Handlers *eventsport.Handlers
 }
 
-// New assembles the service on o.Pool, whose database must be migrated (Migrate).
+// New assembles the service on o.Pool, whose database must be migrated (pgdb.Migrate with
+// migrations.FS, as Run does).
 func New(o Options) *Service {
 	c := platform.NewConsumer(platform.ConsumerOptions{
 		AppID:           contract.AppID,
@@ -65,11 +65,6 @@ func New(o Options) *Service {
 	// routes only.
 	c.Mount(handlers.Dispatch)
 	return &Service{Server: c.Server, Router: c.Router, App: uc, Handlers: handlers}
-}
-
-// Migrate applies the platform's and the service's migrations.
-func Migrate(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
-	return pgdb.Migrate(ctx, pool, migrations.FS, log)
 }
 
 // Run runs the service until ctx is cancelled: tracing, the database pool and its migrations,

@@ -19,10 +19,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/pkg/events"
-	"github.com/orderflow/orderflow/pkg/platform/pgdb"
-	"github.com/orderflow/orderflow/pkg/platform/pgdb/pgdbtest"
+	"github.com/orderflow/orderflow/pkg/platform/pgdb/pooltest"
 	"github.com/orderflow/orderflow/services/analytics/contract"
 	"github.com/orderflow/orderflow/services/analytics/internal/service"
+	"github.com/orderflow/orderflow/services/analytics/migrations"
 )
 
 const appToken = "app-token"
@@ -42,11 +42,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	ctx := context.Background()
-	pool, err := pgdb.Open(ctx, pgdbtest.NewDatabase(t))
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
-	require.NoError(t, service.Migrate(ctx, pool, nil))
+	pool := pooltest.New(t, migrations.FS)
 	svc := service.New(service.Options{AppToken: appToken, Pool: pool, Log: slog.New(slog.DiscardHandler),
 		SidecarReady: func(context.Context) error { return nil }, Now: func() time.Time { return now }})
 	return &env{t: t, pool: pool, svc: svc}
@@ -70,9 +66,7 @@ func (e *env) do(method, target, token, contentType, body string) (int, string) 
 
 func (e *env) count(sql string, args ...any) int {
 	e.t.Helper()
-	var n int
-	require.NoError(e.t, e.pool.QueryRow(context.Background(), sql, args...).Scan(&n))
-	return n
+	return pooltest.Count(e.t, e.pool, sql, args...)
 }
 
 func (e *env) exec(sql string) {

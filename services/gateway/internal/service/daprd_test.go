@@ -66,7 +66,7 @@ func TestDaprdGatewayInvokesServices(t *testing.T) {
 	t.Cleanup(order.Close)
 	orderPort, err := strconv.Atoi(order.URL[strings.LastIndex(order.URL, ":")+1:])
 	require.NoError(t, err)
-	resources := []string{daprtest.DaprPath(t, "components", "local"), daprtest.DaprPath(t, "resiliency")}
+	resources := daprtest.ResourcesPathsWithoutSubscriptions(t)
 	daprtest.Start(t, daprtest.Options{AppID: "order", AppPort: orderPort, AppToken: appToken, APIToken: daprToken,
 		RedisDB: redisDB, Dir: dir, ResourcesPaths: resources})
 	sidecar := daprtest.Start(t, daprtest.Options{AppID: "gateway", AppToken: appToken, APIToken: daprToken,

@@ -17,10 +17,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/pkg/events"
-	"github.com/orderflow/orderflow/pkg/platform/pgdb"
-	"github.com/orderflow/orderflow/pkg/platform/pgdb/pgdbtest"
+	"github.com/orderflow/orderflow/pkg/platform/pgdb/pooltest"
 	"github.com/orderflow/orderflow/services/notification/contract"
 	"github.com/orderflow/orderflow/services/notification/internal/service"
+	"github.com/orderflow/orderflow/services/notification/migrations"
 )
 
 const appToken = "app-token"
@@ -36,11 +36,7 @@ type env struct {
 // newEnv runs the service on a private, migrated database with a fake sidecar check.
 func newEnv(t *testing.T, sidecar func(context.Context) error) *env {
 	t.Helper()
-	ctx := context.Background()
-	pool, err := pgdb.Open(ctx, pgdbtest.NewDatabase(t))
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
-	require.NoError(t, service.Migrate(ctx, pool, nil))
+	pool := pooltest.New(t, migrations.FS)
 	if sidecar == nil {
 		sidecar = func(context.Context) error { return nil }
 	}
@@ -76,9 +72,7 @@ func (e *env) deliver(path, id, eventType string, data any) string {
 
 func (e *env) count(sql string, args ...any) int {
 	e.t.Helper()
-	var n int
-	require.NoError(e.t, e.pool.QueryRow(context.Background(), sql, args...).Scan(&n))
-	return n
+	return pooltest.Count(e.t, e.pool, sql, args...)
 }
 
 func cloudEvent(t *testing.T, id, eventType string, data any) string {

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/pkg/events"
+	"github.com/orderflow/orderflow/pkg/platform/pgdb/pooltest"
 	"github.com/orderflow/orderflow/pkg/platform/pubsub"
 	"github.com/orderflow/orderflow/services/order/contract"
 	"github.com/orderflow/orderflow/services/order/internal/domain/order"
@@ -171,7 +172,7 @@ func TestPaymentEventsDropped(t *testing.T) {
 func TestPaymentEventTransientFailureIsRetried(t *testing.T) {
 	h, url := newHarnessURL(t)
 	o := h.createFor("c-1")
-	broken := openPool(t, url)
+	broken := pooltest.Open(t, url)
 	broken.Close()
 	down := newHarnessOn(t, h.db, broken)
 

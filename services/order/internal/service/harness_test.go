@@ -18,6 +18,7 @@ import (
 	"github.com/orderflow/orderflow/pkg/events"
 	"github.com/orderflow/orderflow/pkg/platform/pgdb"
 	"github.com/orderflow/orderflow/pkg/platform/pgdb/pgdbtest"
+	"github.com/orderflow/orderflow/pkg/platform/pgdb/pooltest"
 	"github.com/orderflow/orderflow/pkg/platform/pubsub"
 	"github.com/orderflow/orderflow/services/order/contract"
 	httpport "github.com/orderflow/orderflow/services/order/internal/ports/http"
@@ -37,16 +38,6 @@ type harness struct {
 	svc *service.Service
 }
 
-func openPool(t *testing.T, url string) *pgxpool.Pool {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	pool, err := pgdb.Open(ctx, url)
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
-	return pool
-}
-
 func quietLogger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
@@ -61,7 +52,7 @@ func newHarness(t *testing.T) *harness {
 func newHarnessURL(t *testing.T) (*harness, string) {
 	t.Helper()
 	url := pgdbtest.NewDatabase(t)
-	pool := openPool(t, url)
+	pool := pooltest.Open(t, url)
 	require.NoError(t, pgdb.Migrate(context.Background(), pool, migrations.FS, nil))
 	return newHarnessOn(t, pool, pool), url
 }
@@ -166,9 +157,7 @@ func (h *harness) deliverRaw(path string, body []byte) pubsub.Status {
 // count runs a SELECT count(*) query.
 func (h *harness) count(sql string, args ...any) int {
 	h.t.Helper()
-	var n int
-	require.NoError(h.t, h.db.QueryRow(context.Background(), sql, args...).Scan(&n))
-	return n
+	return pooltest.Count(h.t, h.db, sql, args...)
 }
 
 func (h *harness) inboxRows() int {

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/pkg/events"
+	"github.com/orderflow/orderflow/pkg/platform/pgdb/pooltest"
 	"github.com/orderflow/orderflow/pkg/platform/pubsub"
 	"github.com/orderflow/orderflow/services/order/contract"
 	httpport "github.com/orderflow/orderflow/services/order/internal/ports/http"
@@ -423,7 +424,7 @@ func TestChangeStatusConcurrent(t *testing.T) {
 func TestDatabaseUnavailable(t *testing.T) {
 	h, url := newHarnessURL(t)
 	o := h.createFor("c-1")
-	broken := openPool(t, url)
+	broken := pooltest.Open(t, url)
 	broken.Close()
 	down := newHarnessOn(t, h.db, broken)
 

@@ -17,8 +17,7 @@ import (
 	"github.com/orderflow/orderflow/pkg/platform/daprtest"
 	"github.com/orderflow/orderflow/pkg/platform/deadletter"
 	"github.com/orderflow/orderflow/pkg/platform/outbox"
-	"github.com/orderflow/orderflow/pkg/platform/pgdb"
-	"github.com/orderflow/orderflow/pkg/platform/pgdb/pgdbtest"
+	"github.com/orderflow/orderflow/pkg/platform/pgdb/pooltest"
 	"github.com/orderflow/orderflow/services/payment/contract"
 	"github.com/orderflow/orderflow/services/payment/internal/adapters/simprovider"
 	"github.com/orderflow/orderflow/services/payment/internal/config"
@@ -36,8 +35,7 @@ const daprAPIToken = "test-dapr-api-token"
 func TestDaprdChargeRefundDeadLetter(t *testing.T) {
 	ctx := context.Background()
 	redisDB := daprtest.RedisDB(t)
-	pool := openPool(t, pgdbtest.NewDatabase(t))
-	require.NoError(t, pgdb.Migrate(ctx, pool, migrations.FS, nil))
+	pool := pooltest.New(t, migrations.FS)
 
 	cfg := config.Config{
 		Common:       platformconfig.Common{AppAPIToken: appToken, ShutdownTimeout: 5 * time.Second},
@@ -46,15 +44,11 @@ func TestDaprdChargeRefundDeadLetter(t *testing.T) {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc := service.New(cfg, service.Deps{Pool: pool, Provider: simprovider.New(cfg.DeclineAbove), Logger: log})
-	runCtx, stop := context.WithCancel(ctx)
-	served := make(chan error, 1)
-	go func() { served <- svc.Server.Run(runCtx) }()
-	t.Cleanup(func() { stop(); require.NoError(t, <-served) })
-	<-svc.Server.Started()
+	daprtest.ServeApp(t, svc.Server)
 
 	paymentSidecar := daprtest.Start(t, daprtest.Options{AppID: contract.AppID, AppPort: cfg.Port, AppToken: appToken, APIToken: daprAPIToken, RedisDB: redisDB})
 	orderSidecar := daprtest.Start(t, daprtest.Options{AppID: "order", AppToken: appToken, APIToken: daprAPIToken, RedisDB: redisDB,
-		ResourcesPaths: []string{daprtest.DaprPath(t, "components", "local"), daprtest.DaprPath(t, "resiliency")}})
+		ResourcesPaths: daprtest.ResourcesPathsWithoutSubscriptions(t)})
 	orderClient := dapr.New(dapr.Config{Host: "127.0.0.1", HTTPPort: orderSidecar.HTTPPort, GRPCPort: orderSidecar.GRPCPort, APIToken: daprAPIToken}, log)
 	t.Cleanup(orderClient.Close)
 	paymentClient := dapr.New(dapr.Config{Host: "127.0.0.1", HTTPPort: paymentSidecar.HTTPPort, GRPCPort: paymentSidecar.GRPCPort, APIToken: daprAPIToken}, log)

@@ -18,6 +18,7 @@ import (
 	"github.com/orderflow/orderflow/pkg/platform/daprtest"
 	"github.com/orderflow/orderflow/pkg/platform/pgdb"
 	"github.com/orderflow/orderflow/pkg/platform/pgdb/pgdbtest"
+	"github.com/orderflow/orderflow/pkg/platform/pgdb/pooltest"
 	"github.com/orderflow/orderflow/pkg/platform/pubsub"
 	"github.com/orderflow/orderflow/pkg/platform/pubsub/subscriptions"
 	"github.com/orderflow/orderflow/services/payment/contract"
@@ -144,9 +145,9 @@ func TestProviderErrorRetries(t *testing.T) {
 
 func TestDatabaseErrorRetries(t *testing.T) {
 	url := pgdbtest.NewDatabase(t)
-	db := openPool(t, url)
+	db := pooltest.Open(t, url)
 	require.NoError(t, pgdb.Migrate(context.Background(), db, migrations.FS, nil))
-	svcPool := openPool(t, url)
+	svcPool := pooltest.Open(t, url)
 	h := newHarnessOn(t, db, svcPool)
 	svcPool.Close() // the service's database is gone
 

@@ -18,8 +18,7 @@ import (
 
 	"github.com/orderflow/orderflow/pkg/events"
 	platformconfig "github.com/orderflow/orderflow/pkg/platform/config"
-	"github.com/orderflow/orderflow/pkg/platform/pgdb"
-	"github.com/orderflow/orderflow/pkg/platform/pgdb/pgdbtest"
+	"github.com/orderflow/orderflow/pkg/platform/pgdb/pooltest"
 	"github.com/orderflow/orderflow/pkg/platform/pubsub"
 	"github.com/orderflow/orderflow/services/payment/contract"
 	"github.com/orderflow/orderflow/services/payment/internal/adapters/simprovider"
@@ -81,21 +80,9 @@ type harness struct {
 	provider *provider
 }
 
-func openPool(t *testing.T, url string) *pgxpool.Pool {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	pool, err := pgdb.Open(ctx, url)
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
-	return pool
-}
-
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	url := pgdbtest.NewDatabase(t)
-	pool := openPool(t, url)
-	require.NoError(t, pgdb.Migrate(context.Background(), pool, migrations.FS, nil))
+	pool := pooltest.New(t, migrations.FS)
 	return newHarnessOn(t, pool, pool)
 }
 
@@ -164,9 +151,7 @@ func (h *harness) deliverRaw(path string, body []byte) pubsub.Status {
 // count runs a SELECT count(*) query.
 func (h *harness) count(sql string, args ...any) int {
 	h.t.Helper()
-	var n int
-	require.NoError(h.t, h.db.QueryRow(context.Background(), sql, args...).Scan(&n))
-	return n
+	return pooltest.Count(h.t, h.db, sql, args...)
 }
 
 func (h *harness) inboxRows() int {

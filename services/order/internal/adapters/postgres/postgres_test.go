@@ -13,7 +13,7 @@ import (
 
 	"github.com/orderflow/orderflow/pkg/events"
 	"github.com/orderflow/orderflow/pkg/platform/pgdb"
-	"github.com/orderflow/orderflow/pkg/platform/pgdb/pgdbtest"
+	"github.com/orderflow/orderflow/pkg/platform/pgdb/pooltest"
 	"github.com/orderflow/orderflow/services/order/internal/adapters/postgres"
 	"github.com/orderflow/orderflow/services/order/internal/app"
 	"github.com/orderflow/orderflow/services/order/internal/domain/order"
@@ -22,12 +22,7 @@ import (
 
 func newRepo(t *testing.T) (*postgres.Repository, *pgxpool.Pool) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	pool, err := pgdb.Open(ctx, pgdbtest.NewDatabase(t))
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
-	require.NoError(t, pgdb.Migrate(ctx, pool, migrations.FS, nil))
+	pool := pooltest.New(t, migrations.FS)
 	return postgres.New(pool), pool
 }
 
