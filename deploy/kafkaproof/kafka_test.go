@@ -15,6 +15,7 @@ import (
 	"github.com/orderflow/orderflow/pkg/events"
 	"github.com/orderflow/orderflow/pkg/platform/dapr"
 	"github.com/orderflow/orderflow/pkg/platform/daprtest"
+	"github.com/orderflow/orderflow/pkg/platform/daprtest/sidecarclient"
 	"github.com/orderflow/orderflow/pkg/platform/pubsub"
 )
 
@@ -64,8 +65,7 @@ func newStack(t *testing.T) *stack {
 	t.Helper()
 	s := &stack{brokers: kafkaproof.StartTestBroker(t, 3, topics...)}
 	pub := s.sidecar(t, "order", 0)
-	s.publisher = dapr.New(dapr.Config{Host: "127.0.0.1", HTTPPort: pub.HTTPPort, GRPCPort: pub.GRPCPort, APIToken: apiToken}, nil)
-	t.Cleanup(s.publisher.Close)
+	s.publisher = sidecarclient.New(t, pub, nil)
 	return s
 }
 
@@ -226,8 +226,7 @@ func TestDaprdKafka(t *testing.T) {
 	})
 
 	t.Run("the component's scopes hold: a consumer cannot publish to orders", func(t *testing.T) {
-		c := dapr.New(dapr.Config{Host: "127.0.0.1", HTTPPort: s.notificationSidecar.HTTPPort, GRPCPort: s.notificationSidecar.GRPCPort, APIToken: apiToken}, nil)
-		defer c.Close()
+		c := sidecarclient.New(t, s.notificationSidecar, nil)
 		body, err := json.Marshal(orderEvent(t, "o-forbidden", 1))
 		require.NoError(t, err)
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

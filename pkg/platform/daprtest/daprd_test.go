@@ -18,6 +18,7 @@ import (
 	"github.com/orderflow/orderflow/pkg/events"
 	"github.com/orderflow/orderflow/pkg/platform/dapr"
 	"github.com/orderflow/orderflow/pkg/platform/daprtest"
+	"github.com/orderflow/orderflow/pkg/platform/daprtest/sidecarclient"
 	"github.com/orderflow/orderflow/pkg/platform/deadletter"
 	"github.com/orderflow/orderflow/pkg/platform/inbox"
 	"github.com/orderflow/orderflow/pkg/platform/outbox"
@@ -87,10 +88,7 @@ func newStack(t *testing.T) *stack {
 	appPort := ln.Addr().(*net.TCPAddr).Port
 
 	daprtest.Start(t, daprtest.Options{AppID: "payment", AppPort: appPort, AppToken: appToken, APIToken: apiToken, RedisDB: redisDB})
-	pubSidecar := daprtest.Start(t, daprtest.Options{AppID: "order", AppToken: appToken, APIToken: apiToken, RedisDB: redisDB,
-		ResourcesPaths: daprtest.ResourcesPathsWithoutSubscriptions(t)})
-	s.publisher = dapr.New(dapr.Config{Host: "127.0.0.1", HTTPPort: pubSidecar.HTTPPort, GRPCPort: pubSidecar.GRPCPort, APIToken: apiToken}, nil)
-	t.Cleanup(s.publisher.Close)
+	s.publisher = sidecarclient.Publisher(t, daprtest.Options{AppID: "order", AppToken: appToken, APIToken: apiToken, RedisDB: redisDB}, nil)
 	return s
 }
 

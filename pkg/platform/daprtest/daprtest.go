@@ -220,6 +220,7 @@ func Env(opts Options) []string {
 // Sidecar is a running daprd.
 type Sidecar struct {
 	AppID        string
+	APIToken     string // Options.APIToken: what a client of the sidecar must send
 	HTTPPort     int
 	GRPCPort     int
 	InternalPort int
@@ -247,6 +248,7 @@ func Start(t testing.TB, opts Options) *Sidecar {
 	}
 	s := &Sidecar{
 		AppID:        opts.AppID,
+		APIToken:     opts.APIToken,
 		HTTPPort:     FreePort(t),
 		GRPCPort:     FreePort(t),
 		InternalPort: FreePort(t),
@@ -333,12 +335,15 @@ type App interface {
 	Run(ctx context.Context) error
 	// Started is closed once Run listens.
 	Started() <-chan struct{}
+	// Addr is the address Run listens on, once it does.
+	Addr() string
 }
 
-// ServeApp runs app until the test ends, when it must stop cleanly, and returns once app
-// listens, so that a sidecar started next finds its app port open. Call it before starting the
-// app's sidecar: cleanups run in reverse, so the sidecar stops before the app.
-func ServeApp(t testing.TB, app App) {
+// ServeApp runs app until the test ends, when it must stop cleanly, and returns the port it
+// listens on (Options.AppPort of its sidecar) once it does: give app a listen address with
+// port 0. Call it before starting the app's sidecar: cleanups run in reverse, so the sidecar
+// stops before the app.
+func ServeApp(t testing.TB, app App) int {
 	t.Helper()
 	ctx, stop := context.WithCancel(context.Background())
 	served := make(chan error, 1)
@@ -355,4 +360,13 @@ func ServeApp(t testing.TB, app App) {
 			t.Errorf("daprtest: app did not stop cleanly: %v", err)
 		}
 	})
+	_, port, err := net.SplitHostPort(app.Addr())
+	if err != nil {
+		t.Fatalf("daprtest: app address %q: %v", app.Addr(), err)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil {
+		t.Fatalf("daprtest: app address %q: %v", app.Addr(), err)
+	}
+	return n
 }

@@ -3,7 +3,6 @@ package service_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"github.com/orderflow/orderflow/pkg/events"
 	"github.com/orderflow/orderflow/pkg/platform/dapr"
 	"github.com/orderflow/orderflow/pkg/platform/daprtest"
+	"github.com/orderflow/orderflow/pkg/platform/daprtest/sidecarclient"
 	"github.com/orderflow/orderflow/pkg/platform/pgdb/pooltest"
 	"github.com/orderflow/orderflow/services/notification/contract"
 	"github.com/orderflow/orderflow/services/notification/internal/service"
@@ -33,19 +33,13 @@ func TestDaprdRoutesDeduplicatesAndDeadLetters(t *testing.T) {
 	redisDB := daprtest.RedisDB(t)
 	pool := pooltest.New(t, migrations.FS)
 
-	port := daprtest.FreePort(t)
 	log := slog.New(slog.DiscardHandler)
-	svc := service.New(service.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port), AppToken: appToken, Pool: pool, Log: log,
-		ShutdownTimeout: 5 * time.Second})
-	daprtest.ServeApp(t, svc.Server)
+	svc := service.New(service.Options{Addr: "127.0.0.1:0", AppToken: appToken, Pool: pool, Log: log, ShutdownTimeout: 5 * time.Second})
+	port := daprtest.ServeApp(t, svc.Server)
 
 	daprtest.Start(t, daprtest.Options{AppID: contract.AppID, AppPort: port, AppToken: appToken, APIToken: daprAPIToken, RedisDB: redisDB})
 	publisher := func(appID string) *dapr.Client {
-		sidecar := daprtest.Start(t, daprtest.Options{AppID: appID, AppToken: appToken, APIToken: daprAPIToken, RedisDB: redisDB,
-			ResourcesPaths: daprtest.ResourcesPathsWithoutSubscriptions(t)})
-		c := dapr.New(dapr.Config{Host: "127.0.0.1", HTTPPort: sidecar.HTTPPort, GRPCPort: sidecar.GRPCPort, APIToken: daprAPIToken}, log)
-		t.Cleanup(c.Close)
-		return c
+		return sidecarclient.Publisher(t, daprtest.Options{AppID: appID, AppToken: appToken, APIToken: daprAPIToken, RedisDB: redisDB}, log)
 	}
 	orders, payments := publisher("order"), publisher("payment")
 	publish := func(c *dapr.Client, topic, id, eventType string, data any) {

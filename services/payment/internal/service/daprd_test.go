@@ -13,8 +13,8 @@ import (
 
 	"github.com/orderflow/orderflow/pkg/events"
 	platformconfig "github.com/orderflow/orderflow/pkg/platform/config"
-	"github.com/orderflow/orderflow/pkg/platform/dapr"
 	"github.com/orderflow/orderflow/pkg/platform/daprtest"
+	"github.com/orderflow/orderflow/pkg/platform/daprtest/sidecarclient"
 	"github.com/orderflow/orderflow/pkg/platform/deadletter"
 	"github.com/orderflow/orderflow/pkg/platform/outbox"
 	"github.com/orderflow/orderflow/pkg/platform/pgdb/pooltest"
@@ -39,20 +39,16 @@ func TestDaprdChargeRefundDeadLetter(t *testing.T) {
 
 	cfg := config.Config{
 		Common:       platformconfig.Common{AppAPIToken: appToken, ShutdownTimeout: 5 * time.Second},
-		Port:         daprtest.FreePort(t),
+		Port:         0, // any free port
 		DeclineAbove: simprovider.DefaultDeclineAbove,
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc := service.New(cfg, service.Deps{Pool: pool, Provider: simprovider.New(cfg.DeclineAbove), Logger: log})
-	daprtest.ServeApp(t, svc.Server)
+	port := daprtest.ServeApp(t, svc.Server)
 
-	paymentSidecar := daprtest.Start(t, daprtest.Options{AppID: contract.AppID, AppPort: cfg.Port, AppToken: appToken, APIToken: daprAPIToken, RedisDB: redisDB})
-	orderSidecar := daprtest.Start(t, daprtest.Options{AppID: "order", AppToken: appToken, APIToken: daprAPIToken, RedisDB: redisDB,
-		ResourcesPaths: daprtest.ResourcesPathsWithoutSubscriptions(t)})
-	orderClient := dapr.New(dapr.Config{Host: "127.0.0.1", HTTPPort: orderSidecar.HTTPPort, GRPCPort: orderSidecar.GRPCPort, APIToken: daprAPIToken}, log)
-	t.Cleanup(orderClient.Close)
-	paymentClient := dapr.New(dapr.Config{Host: "127.0.0.1", HTTPPort: paymentSidecar.HTTPPort, GRPCPort: paymentSidecar.GRPCPort, APIToken: daprAPIToken}, log)
-	t.Cleanup(paymentClient.Close)
+	paymentSidecar := daprtest.Start(t, daprtest.Options{AppID: contract.AppID, AppPort: port, AppToken: appToken, APIToken: daprAPIToken, RedisDB: redisDB})
+	orderClient := sidecarclient.Publisher(t, daprtest.Options{AppID: "order", AppToken: appToken, APIToken: daprAPIToken, RedisDB: redisDB}, log)
+	paymentClient := sidecarclient.New(t, paymentSidecar, log)
 
 	publish := func(ev events.CloudEvent) {
 		t.Helper()
