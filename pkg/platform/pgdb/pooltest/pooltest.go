@@ -53,3 +53,16 @@ func Count(t testing.TB, db pgdb.DBTX, sql string, args ...any) int {
 	}
 	return n
 }
+
+// Unreachable returns a pool on an address where no database listens: it never connects, so
+// a service built over it can be inspected (its routes) or seen failing (its database down)
+// without PostgreSQL. The pool is closed when the test ends.
+func Unreachable(t testing.TB) *pgxpool.Pool {
+	t.Helper()
+	pool, err := pgxpool.New(context.Background(), "postgres://nobody@127.0.0.1:1/none?connect_timeout=1")
+	if err != nil {
+		t.Fatalf("pooltest: %v", err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}

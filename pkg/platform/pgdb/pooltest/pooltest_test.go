@@ -24,3 +24,8 @@ func TestNew(t *testing.T) {
 	assert.Zero(t, pooltest.Count(t, platformOnly, `SELECT count(*) FROM dead_letters`))
 	assert.Zero(t, pooltest.Count(t, platformOnly, `SELECT count(*) FROM pg_tables WHERE tablename = 'things'`))
 }
+
+func TestUnreachable(t *testing.T) {
+	pool := pooltest.Unreachable(t)
+	assert.Error(t, pool.Ping(context.Background()))
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/orderflow/orderflow/pkg/events"
 	"github.com/orderflow/orderflow/pkg/platform/pgdb/pooltest"
+	"github.com/orderflow/orderflow/pkg/platform/pubsub/pubsubtest"
 	"github.com/orderflow/orderflow/services/analytics/contract"
 	"github.com/orderflow/orderflow/services/analytics/internal/service"
 	"github.com/orderflow/orderflow/services/analytics/migrations"
@@ -50,18 +50,7 @@ func newEnv(t *testing.T) *env {
 
 func (e *env) do(method, target, token, contentType, body string) (int, string) {
 	e.t.Helper()
-	req := httptest.NewRequest(method, target, strings.NewReader(body))
-	if token != "" {
-		req.Header.Set("dapr-api-token", token)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	rec := httptest.NewRecorder()
-	e.svc.Server.Echo.ServeHTTP(rec, req)
-	b, err := io.ReadAll(rec.Body)
-	require.NoError(e.t, err)
-	return rec.Code, string(b)
+	return pubsubtest.Request(e.t, e.svc.Server.Echo, method, target, token, contentType, body)
 }
 
 func (e *env) count(sql string, args ...any) int {

@@ -4,10 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +16,7 @@ import (
 
 	"github.com/orderflow/orderflow/pkg/events"
 	"github.com/orderflow/orderflow/pkg/platform/pgdb/pooltest"
+	"github.com/orderflow/orderflow/pkg/platform/pubsub/pubsubtest"
 	"github.com/orderflow/orderflow/services/notification/contract"
 	"github.com/orderflow/orderflow/services/notification/internal/service"
 	"github.com/orderflow/orderflow/services/notification/migrations"
@@ -46,28 +45,13 @@ func newEnv(t *testing.T, sidecar func(context.Context) error) *env {
 
 func (e *env) do(method, target, token, contentType, body string) (int, string) {
 	e.t.Helper()
-	req := httptest.NewRequest(method, target, strings.NewReader(body))
-	if token != "" {
-		req.Header.Set("dapr-api-token", token)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	rec := httptest.NewRecorder()
-	e.svc.Server.Echo.ServeHTTP(rec, req)
-	b, err := io.ReadAll(rec.Body)
-	require.NoError(e.t, err)
-	return rec.Code, string(b)
+	return pubsubtest.Request(e.t, e.svc.Server.Echo, method, target, token, contentType, body)
 }
 
 // deliver posts a CloudEvent to path as the sidecar does and returns the answered status.
 func (e *env) deliver(path, id, eventType string, data any) string {
 	e.t.Helper()
-	code, body := e.do(http.MethodPost, path, appToken, events.ContentTypeCloudEvents, cloudEvent(e.t, id, eventType, data))
-	require.Equal(e.t, http.StatusOK, code, body)
-	var resp struct{ Status string }
-	require.NoError(e.t, json.Unmarshal([]byte(body), &resp))
-	return resp.Status
+	return string(pubsubtest.Deliver(e.t, e.svc.Server.Echo, appToken, path, []byte(cloudEvent(e.t, id, eventType, data))))
 }
 
 func (e *env) count(sql string, args ...any) int {

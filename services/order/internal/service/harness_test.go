@@ -20,6 +20,7 @@ import (
 	"github.com/orderflow/orderflow/pkg/platform/pgdb/pgdbtest"
 	"github.com/orderflow/orderflow/pkg/platform/pgdb/pooltest"
 	"github.com/orderflow/orderflow/pkg/platform/pubsub"
+	"github.com/orderflow/orderflow/pkg/platform/pubsub/pubsubtest"
 	"github.com/orderflow/orderflow/services/order/contract"
 	httpport "github.com/orderflow/orderflow/services/order/internal/ports/http"
 	"github.com/orderflow/orderflow/services/order/internal/service"
@@ -145,13 +146,7 @@ func (h *harness) deliver(path string, ev events.CloudEvent) pubsub.Status {
 
 func (h *harness) deliverRaw(path string, body []byte) pubsub.Status {
 	h.t.Helper()
-	rec := h.do(http.MethodPost, path, body, http.Header{"Content-Type": {events.ContentTypeCloudEvents}})
-	require.Equal(h.t, http.StatusOK, rec.Code, rec.Body.String())
-	var resp struct {
-		Status pubsub.Status `json:"status"`
-	}
-	require.NoError(h.t, json.Unmarshal(rec.Body.Bytes(), &resp))
-	return resp.Status
+	return pubsubtest.Deliver(h.t, h.svc.Handler(), appToken, path, body)
 }
 
 // count runs a SELECT count(*) query.

@@ -1,14 +1,13 @@
 package service_test
 
 import (
-	"context"
 	"testing"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/pkg/platform/contract/contracttest"
 	"github.com/orderflow/orderflow/pkg/platform/daprtest"
+	"github.com/orderflow/orderflow/pkg/platform/pgdb/pooltest"
 	"github.com/orderflow/orderflow/pkg/platform/pubsub/subscriptions"
 	"github.com/orderflow/orderflow/services/order/contract"
 )
@@ -35,8 +34,5 @@ func TestContractServed(t *testing.T) {
 // its routes.
 func newHarnessWithoutDB(t *testing.T) *harness {
 	t.Helper()
-	pool, err := pgxpool.New(context.Background(), "postgres://nobody@127.0.0.1:1/none?connect_timeout=1")
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
-	return newHarnessOn(t, nil, pool)
+	return newHarnessOn(t, nil, pooltest.Unreachable(t))
 }

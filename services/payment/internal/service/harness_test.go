@@ -20,6 +20,7 @@ import (
 	platformconfig "github.com/orderflow/orderflow/pkg/platform/config"
 	"github.com/orderflow/orderflow/pkg/platform/pgdb/pooltest"
 	"github.com/orderflow/orderflow/pkg/platform/pubsub"
+	"github.com/orderflow/orderflow/pkg/platform/pubsub/pubsubtest"
 	"github.com/orderflow/orderflow/services/payment/contract"
 	"github.com/orderflow/orderflow/services/payment/internal/adapters/simprovider"
 	"github.com/orderflow/orderflow/services/payment/internal/app"
@@ -136,16 +137,7 @@ func (h *harness) deliver(path string, ev events.CloudEvent) pubsub.Status {
 
 func (h *harness) deliverRaw(path string, body []byte) pubsub.Status {
 	h.t.Helper()
-	rec := h.do(http.MethodPost, path, body, http.Header{
-		"Content-Type":        {events.ContentTypeCloudEvents},
-		pubsub.HeaderAPIToken: {appToken},
-	})
-	require.Equal(h.t, http.StatusOK, rec.Code, rec.Body.String())
-	var resp struct {
-		Status pubsub.Status `json:"status"`
-	}
-	require.NoError(h.t, json.Unmarshal(rec.Body.Bytes(), &resp))
-	return resp.Status
+	return pubsubtest.Deliver(h.t, h.svc.Server.Echo, appToken, path, body)
 }
 
 // count runs a SELECT count(*) query.
@@ -253,9 +245,4 @@ func statusChanged(orderID, from, to string) events.CloudEvent {
 
 func cancelled(orderID string) events.CloudEvent {
 	return statusChanged(orderID, events.OrderStatusPending, events.OrderStatusCancelled)
-}
-
-// pgxpoolNewLazy creates a pool without connecting.
-func pgxpoolNewLazy(url string) (*pgxpool.Pool, error) {
-	return pgxpool.New(context.Background(), url)
 }
