@@ -370,3 +370,11 @@ func ServeApp(t testing.TB, app App) int {
 	}
 	return n
 }
+
+// StartApp serves app (ServeApp) and starts its sidecar with opts, whose AppPort is set to the
+// port app listens on. Both stop when the test ends, the sidecar first.
+func StartApp(t testing.TB, app App, opts Options) *Sidecar {
+	t.Helper()
+	opts.AppPort = ServeApp(t, app)
+	return Start(t, opts)
+}

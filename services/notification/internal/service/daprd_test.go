@@ -35,9 +35,7 @@ func TestDaprdRoutesDeduplicatesAndDeadLetters(t *testing.T) {
 
 	log := slog.New(slog.DiscardHandler)
 	svc := service.New(service.Options{Addr: "127.0.0.1:0", AppToken: appToken, Pool: pool, Log: log, ShutdownTimeout: 5 * time.Second})
-	port := daprtest.ServeApp(t, svc.Server)
-
-	daprtest.Start(t, daprtest.Options{AppID: contract.AppID, AppPort: port, AppToken: appToken, APIToken: daprAPIToken, RedisDB: redisDB})
+	daprtest.StartApp(t, svc.Server, daprtest.Options{AppID: contract.AppID, AppToken: appToken, APIToken: daprAPIToken, RedisDB: redisDB})
 	publisher := func(appID string) *dapr.Client {
 		return sidecarclient.Publisher(t, daprtest.Options{AppID: appID, AppToken: appToken, APIToken: daprAPIToken, RedisDB: redisDB}, log)
 	}

@@ -44,9 +44,8 @@ func TestDaprdChargeRefundDeadLetter(t *testing.T) {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc := service.New(cfg, service.Deps{Pool: pool, Provider: simprovider.New(cfg.DeclineAbove), Logger: log})
-	port := daprtest.ServeApp(t, svc.Server)
 
-	paymentSidecar := daprtest.Start(t, daprtest.Options{AppID: contract.AppID, AppPort: port, AppToken: appToken, APIToken: daprAPIToken, RedisDB: redisDB})
+	paymentSidecar := daprtest.StartApp(t, svc.Server, daprtest.Options{AppID: contract.AppID, AppToken: appToken, APIToken: daprAPIToken, RedisDB: redisDB})
 	orderClient := sidecarclient.Publisher(t, daprtest.Options{AppID: "order", AppToken: appToken, APIToken: daprAPIToken, RedisDB: redisDB}, log)
 	paymentClient := sidecarclient.New(t, paymentSidecar, log)
 
