@@ -4,6 +4,10 @@
 //	func main() {
 //		service.Main("order", app.Run)
 //	}
+//
+// It also holds what the services' composition roots share: Start (tracing, the migrated
+// database, the sidecar client), Serve (the HTTP server and its workers) and, for the services
+// that consume events, NewConsumer (router, server, readiness checks, dead-letter admin).
 package service
 
 import (

@@ -6,13 +6,13 @@ package service
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/orderflow/orderflow/pkg/platform/config"
 	"github.com/orderflow/orderflow/pkg/platform/httpserver"
 	"github.com/orderflow/orderflow/pkg/platform/pubsub"
 	platform "github.com/orderflow/orderflow/pkg/platform/service"
@@ -56,7 +56,7 @@ type Service struct {
 func New(d Deps) *Service {
 	addr := d.Addr
 	if addr == "" {
-		addr = fmt.Sprintf(":%d", contract.DefaultPort)
+		addr = config.ListenAddr(contract.DefaultPort)
 	}
 	c := platform.NewConsumer(platform.ConsumerOptions{
 		AppID:           contract.AppID,
