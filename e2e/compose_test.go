@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/moby/moby/client"
 	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/testcontainers/testcontainers-go"
 	"github.com/testcontainers/testcontainers-go/wait"
@@ -96,9 +97,22 @@ func TestE2ECompose(t *testing.T) {
 	}
 	require.NoError(t, err)
 	t.Logf("compose stack %s started in %s", project, time.Since(start).Round(time.Second))
-	containers, err := stack.Containers(context.Background())
-	require.NoError(t, err)
-	t.Logf("containers:\n%s", strings.Join(containers, "\n"))
+	// The stack as it runs, one subtest per container (so that the CI log lists them): every
+	// service of the compose file runs, healthy when it has a healthcheck.
+	t.Run("stack", func(t *testing.T) {
+		containers, err := stack.Containers(context.Background())
+		require.NoError(t, err)
+		require.Len(t, containers, len(stack.Project().Services))
+		for _, c := range containers {
+			t.Logf("%s", c)
+			t.Run(c.Service+" "+c.Image, func(t *testing.T) {
+				assert.Equal(t, "running", c.State)
+				if hc := stack.Project().Services[c.Service].HealthCheck; hc != nil && !hc.Disable {
+					assert.Contains(t, c.Status, "(healthy)")
+				}
+			})
+		}
+	})
 
 	sys.stack = stack
 	gw, err := stack.HostPort(context.Background(), "gateway", "8080/tcp")
@@ -145,8 +159,10 @@ func composeDown(t *testing.T, stack *composestack.Stack, project string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	if t.Failed() {
-		if c, err := stack.Containers(ctx); err == nil {
-			t.Logf("containers at failure:\n%s", strings.Join(c, "\n"))
+		if cs, err := stack.Containers(ctx); err == nil {
+			for _, c := range cs {
+				t.Logf("container at failure: %s", c)
+			}
 		}
 		for _, svc := range stack.Project().ServiceNames() {
 			t.Logf("--- %s (last lines)\n%s", svc, stack.Logs(ctx, svc, 60))

@@ -128,8 +128,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	}
 	s.project = project
 	if err := s.buildImages(ctx); err != nil {
-		_ = docker.Close()
-		return nil, err
+		return s, err // Down removes the images already built
 	}
 
 	stack, err := tccompose.NewDockerComposeWith(tccompose.WithStackFiles(files...), tccompose.StackIdentifier(opts.Project))
@@ -184,8 +183,11 @@ func imageName(project string, svc types.ServiceConfig) string {
 }
 
 // buildImages builds the image of every service that has a build section, one at a time (the
-// first build compiles, the others reuse its cached layers), tagged as compose names them.
+// first build compiles, the others reuse its cached layers), tagged as compose names them. The
+// build context of a directory is archived once and sent to every build that uses it, so that
+// the images are built from one snapshot of the sources even while they are being edited.
 func (s *Stack) buildImages(ctx context.Context) error {
+	contexts := map[string][]byte{} // context dir + Dockerfile → archive
 	provider, err := testcontainers.NewDockerProvider()
 	if err != nil {
 		return fmt.Errorf("docker provider: %w", err)
@@ -205,9 +207,26 @@ func (s *Stack) buildImages(ctx context.Context) error {
 		tag := imageName(s.project.Name, svc)
 		repo, version, _ := strings.Cut(tag, ":")
 		start := time.Now()
+		dockerfile := cmp.Or(svc.Build.Dockerfile, "Dockerfile")
+		key := svc.Build.Context + "\x00" + dockerfile
+		if _, ok := contexts[key]; !ok {
+			snap := testcontainers.ContainerRequest{FromDockerfile: testcontainers.FromDockerfile{Context: svc.Build.Context, Dockerfile: dockerfile}}
+			r, err := snap.GetContext() // the directory minus .dockerignore's patterns, as the docker CLI sends it
+			if err != nil {
+				return fmt.Errorf("build context of %s: %w", name, err)
+			}
+			b, err := io.ReadAll(r)
+			if c, ok := r.(io.Closer); ok {
+				_ = c.Close()
+			}
+			if err != nil {
+				return fmt.Errorf("build context of %s: %w", name, err)
+			}
+			contexts[key] = b
+		}
 		req := testcontainers.ContainerRequest{FromDockerfile: testcontainers.FromDockerfile{
-			Context:        svc.Build.Context,
-			Dockerfile:     cmp.Or(svc.Build.Dockerfile, "Dockerfile"),
+			ContextArchive: bytes.NewReader(contexts[key]),
+			Dockerfile:     dockerfile,
 			BuildArgs:      args,
 			Repo:           repo,
 			Tag:            cmp.Or(version, "latest"),
@@ -453,9 +472,20 @@ func (s *Stack) Logs(ctx context.Context, service string, lines int) string {
 	return out.String()
 }
 
-// Containers describes the stack's containers, one line each: service, name, image, state,
-// published ports.
-func (s *Stack) Containers(ctx context.Context) ([]string, error) {
+// Container describes one container of the stack.
+type Container struct {
+	Service, Name, Image string
+	State                string   // running, exited...
+	Status               string   // e.g. "Up 7 seconds (healthy)"
+	Ports                []string // published: "127.0.0.1:32768->6379/tcp"
+}
+
+func (c Container) String() string {
+	return fmt.Sprintf("%-18s %-45s %-38s %-28s %s", c.Service, c.Name, c.Image, c.Status, strings.Join(c.Ports, " "))
+}
+
+// Containers describes the stack's containers, sorted by service.
+func (s *Stack) Containers(ctx context.Context) ([]Container, error) {
 	res, err := s.docker.ContainerList(ctx, client.ContainerListOptions{
 		All:     true,
 		Filters: make(client.Filters).Add("label", "com.docker.compose.project="+s.opts.Project),
@@ -463,7 +493,7 @@ func (s *Stack) Containers(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []string
+	var out []Container
 	for _, c := range res.Items {
 		var ports []string
 		for _, p := range c.Ports {
@@ -471,11 +501,16 @@ func (s *Stack) Containers(ctx context.Context) ([]string, error) {
 				ports = append(ports, fmt.Sprintf("%s:%d->%d/%s", p.IP, p.PublicPort, p.PrivatePort, p.Type))
 			}
 		}
-		name := strings.TrimPrefix(strings.Join(c.Names, ","), "/")
-		out = append(out, fmt.Sprintf("%-18s %-45s %-38s %-28s %s",
-			c.Labels["com.docker.compose.service"], name, c.Image, c.Status, strings.Join(ports, " ")))
+		out = append(out, Container{
+			Service: c.Labels["com.docker.compose.service"],
+			Name:    strings.TrimPrefix(strings.Join(c.Names, ","), "/"),
+			Image:   c.Image,
+			State:   string(c.State),
+			Status:  c.Status,
+			Ports:   ports,
+		})
 	}
-	slices.Sort(out)
+	slices.SortFunc(out, func(a, b Container) int { return strings.Compare(a.Service, b.Service) })
 	return out, nil
 }
 
