@@ -6,13 +6,16 @@ import (
 	"crypto/rand"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/moby/moby/client"
 	"github.com/redis/go-redis/v9"
+	"github.com/sirupsen/logrus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/testcontainers/testcontainers-go"
@@ -75,6 +78,12 @@ func TestE2ECompose(t *testing.T) {
 		waits[svc] = ready
 	}
 
+	// The compose library (compose-go, docker/compose) reports through logrus: no warning may
+	// come from loading the files, building or bringing the stack up.
+	warned := &composeWarnings{}
+	logrus.AddHook(warned)
+	defer logrus.StandardLogger().ReplaceHooks(logrus.LevelHooks{})
+
 	var buildLog bytes.Buffer
 	startCtx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
 	defer cancel()
@@ -97,6 +106,7 @@ func TestE2ECompose(t *testing.T) {
 	}
 	require.NoError(t, err)
 	t.Logf("compose stack %s started in %s", project, time.Since(start).Round(time.Second))
+	assert.Empty(t, warned.messages(), "warnings of the compose library")
 	// The stack as it runs, one subtest per container (so that the CI log lists them): every
 	// service of the compose file runs, healthy when it has a healthcheck.
 	t.Run("stack", func(t *testing.T) {
@@ -218,6 +228,29 @@ func (s *composeSystem) Broker(t testing.TB) *redis.Client {
 	})
 	t.Cleanup(func() { _ = c.Close() })
 	return c
+}
+
+// composeWarnings collects the compose library's log entries at warning level or worse.
+type composeWarnings struct {
+	mu  sync.Mutex
+	got []string
+}
+
+func (w *composeWarnings) Levels() []logrus.Level {
+	return []logrus.Level{logrus.PanicLevel, logrus.FatalLevel, logrus.ErrorLevel, logrus.WarnLevel}
+}
+
+func (w *composeWarnings) Fire(e *logrus.Entry) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.got = append(w.got, e.Level.String()+": "+e.Message)
+	return nil
+}
+
+func (w *composeWarnings) messages() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.got)
 }
 
 func tail(s string, lines int) string {
