@@ -121,7 +121,8 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 			return nil, err
 		}
 	}
-	project, err := LoadProject(ctx, opts.Dir, files, opts.Project, opts.Env)
+	// deriveBuilder may have changed GO_IMAGE: from here on s.opts.Env is the environment.
+	project, err := LoadProject(ctx, opts.Dir, files, opts.Project, s.opts.Env)
 	if err != nil {
 		_ = docker.Close()
 		return nil, err
@@ -133,11 +134,10 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 
 	stack, err := tccompose.NewDockerComposeWith(tccompose.WithStackFiles(files...), tccompose.StackIdentifier(opts.Project))
 	if err != nil {
-		_ = docker.Close()
-		return nil, fmt.Errorf("compose: %w", err)
+		return s, fmt.Errorf("compose: %w", err) // Down removes the images built
 	}
 	s.compose = stack
-	stack.WithEnv(opts.Env)
+	stack.WithEnv(s.opts.Env)
 	for svc, w := range opts.Waits {
 		stack.WaitForService(svc, w)
 	}
