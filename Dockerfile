@@ -1,4 +1,4 @@
-# One image recipe for the five services (DESIGN.md §7.1). All five binaries are compiled in one
+# One image recipe for the five services. All five binaries are compiled in one
 # stage, before ARG SERVICE, so five images cost one compile and five small copies:
 #
 #   docker build --build-arg SERVICE=order -t orderflow/order .

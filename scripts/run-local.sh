@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make run: the five services and their daprd sidecars as local processes (DESIGN.md §7.2) on
+# make run: the five services and their daprd sidecars as local processes on
 # ports 8080-8084, against the local PostgreSQL and Redis. Databases and roles are created if
 # missing; logs go to .run/logs; Ctrl-C stops everything.
 # Environment: DATABASE_ADMIN_URL, REDIS_ADDR, REDIS_DB, API_KEYS, ADMIN_API_KEYS, DAPRD, ...

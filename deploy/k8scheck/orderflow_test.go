@@ -22,7 +22,7 @@ import (
 	payment "github.com/orderflow/orderflow/services/payment/contract"
 )
 
-// daprVersion is the Dapr runtime Orderflow runs (DESIGN.md section 5); its CRDs are the schemas.
+// daprVersion is the Dapr runtime Orderflow runs; its CRDs are the schemas.
 const daprVersion = "v1.18.2"
 
 // allowedImages are the only images besides the services' own: pinned, public, dev overlay only.

@@ -113,7 +113,7 @@ func skaffoldBinary(t *testing.T) string {
 		return p
 	}
 	p, err := exec.LookPath("skaffold")
-	daprtest.Require(t, err == nil, "skaffold not found: set SKAFFOLD or put skaffold 2.16 on PATH (../shared/env/skaffold.sh builds it)")
+	daprtest.Require(t, err == nil, "skaffold not found: set SKAFFOLD or put skaffold 2.16 on PATH")
 	return p
 }
 

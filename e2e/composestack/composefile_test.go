@@ -22,7 +22,7 @@ import (
 	"github.com/orderflow/orderflow/pkg/platform/daprtest"
 )
 
-// apps are the five services and their ports (DESIGN.md §6).
+// apps are the five services and their ports.
 var apps = map[string]int{"gateway": 8080, "order": 8081, "payment": 8082, "notification": 8083, "analytics": 8084}
 
 // warnings collects what compose-go logs at warning level or worse (e.g. "variable is not set",

@@ -1,4 +1,4 @@
-// Package localstack runs Orderflow as local processes (DESIGN.md §7.2): the five service
+// Package localstack runs Orderflow as local processes: the five service
 // binaries, each with its own daprd sidecar, against a PostgreSQL and a Redis given by URL.
 // `make run` uses it with fixed ports, and the local e2e suite with free ports, private
 // databases and a private Redis database per test.
@@ -75,7 +75,7 @@ type Ports struct {
 	DaprMetrics  int
 }
 
-// FixedPorts are the ports of `make run`: apps on 8080-8084 (DESIGN.md §6), Dapr HTTP on
+// FixedPorts are the ports of `make run`: apps on 8080-8084, Dapr HTTP on
 // 3500-3504 and gRPC on 50001-50005 in the same order; internal and metrics ports are free.
 func FixedPorts() map[string]Ports {
 	ports := map[string]Ports{}

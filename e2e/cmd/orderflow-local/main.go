@@ -1,4 +1,4 @@
-// Command orderflow-local runs Orderflow as local processes (`make run`, DESIGN.md §7.2): the
+// Command orderflow-local runs Orderflow as local processes (`make run`): the
 // five services and their daprd sidecars on fixed ports, against the PostgreSQL and Redis named
 // by the environment, until Ctrl-C.
 //

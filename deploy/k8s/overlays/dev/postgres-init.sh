@@ -1,6 +1,6 @@
 #!/bin/sh
 # Runs once, when the data volume is empty (docker-entrypoint-initdb.d): one role and one
-# database per service, each owned by its role (DESIGN.md section 4). Passwords come from the
+# database per service, each owned by its role. Passwords come from the
 # postgres-credentials Secret through the environment.
 set -eu
 
