@@ -60,8 +60,8 @@ var Databases = map[string]string{
 const (
 	DefaultDatabaseAdminURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 	DefaultRedisAddr        = "127.0.0.1:6379"
-	DefaultAPIKeys          = "dev-key:dev"
-	DefaultAdminAPIKeys     = "dev-admin-key:dev-admin"
+	DefaultAPIKeys          = "orderflow-dev-key:dev-client"
+	DefaultAdminAPIKeys     = "orderflow-dev-admin-key:dev-admin"
 	DefaultReadyTimeout     = 120 * time.Second
 	DefaultStopTimeout      = 15 * time.Second
 )

@@ -7,8 +7,8 @@
 //	DATABASE_ADMIN_URL  a role that may create databases and roles [postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable]
 //	REDIS_ADDR          Redis for the broker and the gateway [127.0.0.1:6379]
 //	REDIS_PASSWORD, REDIS_DB [0]
-//	API_KEYS            gateway API keys, key:client,... [dev-key:dev]
-//	ADMIN_API_KEYS      gateway admin keys [dev-admin-key:dev-admin]
+//	API_KEYS            gateway API keys, key:client,... [orderflow-dev-key:dev-client]
+//	ADMIN_API_KEYS      gateway admin keys [orderflow-dev-admin-key:dev-admin]
 //	RATE_LIMIT_PER_MINUTE, PAYMENT_DECLINE_ABOVE  (the services' defaults when unset)
 //	APP_API_TOKEN, DAPR_API_TOKEN  sidecar tokens [random per run]
 //	LOG_LEVEL [info], DAPR_LOG_LEVEL [info]
