@@ -1,5 +1,5 @@
 # A thin index over scripts/: every target is a script that users and CI run the same way.
-.PHONY: build lint test e2e run
+.PHONY: build lint test e2e run bench
 
 build: ## compile every module and the service binaries into bin/
 	scripts/build.sh
@@ -15,3 +15,6 @@ e2e: ## the end-to-end suites only
 
 run: ## the services and their daprd sidecars as local processes (Ctrl-C stops them)
 	scripts/run-local.sh
+
+bench: ## Go benchmarks (scripts/bench.sh)
+	scripts/bench.sh

@@ -20,7 +20,7 @@ type bulkStatus struct {
 }
 
 // bulkBody is a bulk delivery as the sidecar sends it.
-func bulkBody(t *testing.T, entries ...any) []byte {
+func bulkBody(t testing.TB, entries ...any) []byte {
 	return mustJSON(t, map[string]any{
 		"id":         "bulk-1",
 		"type":       "com.dapr.event.sent.bulk",
