@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -155,50 +156,33 @@ func (m *Manifests) Workloads() []Workload {
 
 // Deployment returns the Deployment named name, or nil.
 func (m *Manifests) Deployment(name string) *appsv1.Deployment {
-	for _, d := range m.Deployments {
-		if d.Name == name {
-			return d
-		}
-	}
-	return nil
+	return find(m.Deployments, func(d *appsv1.Deployment) bool { return d.Name == name })
 }
 
 // Service returns the Service named name, or nil.
 func (m *Manifests) Service(name string) *corev1.Service {
-	for _, s := range m.Services {
-		if s.Name == name {
-			return s
-		}
-	}
-	return nil
+	return find(m.Services, func(s *corev1.Service) bool { return s.Name == name })
 }
 
 // Secret returns the Secret named name, or nil.
 func (m *Manifests) Secret(name string) *corev1.Secret {
-	for _, s := range m.Secrets {
-		if s.Name == name {
-			return s
-		}
-	}
-	return nil
+	return find(m.Secrets, func(s *corev1.Secret) bool { return s.Name == name })
 }
 
 // ConfigMap returns the ConfigMap named name, or nil.
 func (m *Manifests) ConfigMap(name string) *corev1.ConfigMap {
-	for _, c := range m.ConfigMaps {
-		if c.Name == name {
-			return c
-		}
-	}
-	return nil
+	return find(m.ConfigMaps, func(c *corev1.ConfigMap) bool { return c.Name == name })
 }
 
 // PubSub returns the pub/sub Component named name, or nil.
 func (m *Manifests) PubSub(name string) *Component {
-	for _, c := range m.Components {
-		if c.Metadata.Name == name && c.IsPubSub() {
-			return c
-		}
+	return find(m.Components, func(c *Component) bool { return c.Metadata.Name == name && c.IsPubSub() })
+}
+
+// find returns the first item that matches, or nil.
+func find[T any](items []*T, match func(*T) bool) *T {
+	if i := slices.IndexFunc(items, match); i >= 0 {
+		return items[i]
 	}
 	return nil
 }
